@@ -1,0 +1,5 @@
+"""Allows `python -m lbtutor`."""
+
+from lbtutor.cli import main
+
+raise SystemExit(main())

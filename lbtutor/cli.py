@@ -1,0 +1,49 @@
+"""The `lbtutor` command: argparse entry points; each subcommand lives in lbtutor/commands/."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from lbtutor import __version__
+
+# subcommand -> module in lbtutor.commands exposing add_parser(subparsers) and run(args) -> int
+COMMANDS = ["sim"]
+
+
+class Parser(argparse.ArgumentParser):
+    """Bad arguments exit 2 with one line that names the problem (no usage dump)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="lbtutor",
+        description="Learn load balancing and scaling by watching it happen.",
+    )
+    parser.add_argument("--version", action="version", version=f"lbtutor {__version__}")
+    parser.add_argument("--lessons", metavar="DIR", help="load lessons from DIR instead of the bundled ones")
+    parser.add_argument("--data-dir", metavar="DIR", help="keep progress in DIR (default: $LBTUTOR_HOME or the user data dir)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"lbtutor.commands.{name}").add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "tutor"
+    if command == "tutor" and "tutor" not in COMMANDS:
+        parser.exit(2, "lbtutor: error: the tutor app is not installed in this build\n")
+    module = importlib.import_module(f"lbtutor.commands.{command}")
+    try:
+        return module.run(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0

@@ -1,0 +1,44 @@
+"""The scenario labs: one module per claim of the chapter, each a named `Scenario`.
+
+`SCENARIOS` maps name -> Scenario. A scenario module defines `SCENARIO = Scenario(...)` and is
+listed in `_MODULES`; modules are imported on first use so start-up stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
+
+# name -> module under lbtutor.sim.scenarios, in the chapter's order
+_MODULES: dict[str, str] = {}
+
+_loaded: dict[str, Scenario] = {}
+
+
+def names() -> list[str]:
+    return list(_MODULES)
+
+
+def get(name: str) -> Scenario:
+    if name not in _MODULES:
+        raise ScenarioError(f"unknown scenario {name!r}; choose one of: {', '.join(_MODULES) or 'none yet'}")
+    if name not in _loaded:
+        module = importlib.import_module(f"lbtutor.sim.scenarios.{_MODULES[name]}")
+        _loaded[name] = module.SCENARIO
+    return _loaded[name]
+
+
+def all_scenarios() -> list[Scenario]:
+    return [get(n) for n in _MODULES]
+
+
+def run_scenario(name: str, overrides: dict | None = None, seed: int = 1) -> dict:
+    """Headless: build, run to the end, return {"scenario", "seed", "params", "metrics", "timeline"}."""
+    return get(name).build(overrides, seed).run()
+
+
+__all__ = [
+    "Metric", "Pane", "Param", "Scenario", "ScenarioError", "ScenarioRun",
+    "all_scenarios", "get", "names", "run_scenario",
+]

@@ -11,7 +11,25 @@ import importlib
 from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
 
 # name -> module under lbtutor.sim.scenarios, in the chapter's order
-_MODULES: dict[str, str] = {}
+_MODULES: dict[str, str] = {
+    "lb-benefits": "lb_benefits",
+    "tiers": "tiers",
+    "long-lived": "long_lived",
+    "heterogeneous": "heterogeneous",
+    "hash-remap": "hash_remap",
+    "ip-skew": "ip_skew",
+    "lrt-oscillation": "lrt_oscillation",
+    "slow-start": "slow_start",
+    "l4-vs-l7": "l4_vs_l7",
+    "dns-ttl": "dns_ttl",
+    "health-check": "health_check",
+    "gateway": "gateway",
+    "aggregation": "aggregation",
+    "vertical-vs-horizontal": "vertical_vs_horizontal",
+    "autoscale": "autoscale",
+    "sticky-sessions": "sticky_sessions",
+    "lb-ha": "lb_ha",
+}
 
 _loaded: dict[str, Scenario] = {}
 

@@ -41,10 +41,14 @@ class Simulation:
         window: float | None = None,
         sample_interval: float | None = None,
         keep_latencies: bool = False,
+        env: simpy.Environment | None = None,
+        generate_arrivals: bool = True,
     ) -> None:
+        """`env` lets several simulations share one clock (tiers, pairs of balancers); with
+        generate_arrivals=False requests come only from `dispatch` calls made by the caller."""
         config.validate()
         self.config = config
-        self.env = simpy.Environment()
+        self.env = env or simpy.Environment()
         self.traffic = traffic or Traffic(
             rate=config.arrival_rate,
             service_dist=config.service_dist,
@@ -98,7 +102,8 @@ class Simulation:
         self._arrival_generation = 0
         if warmup == 0:
             self._mark_measure_start()
-        self._schedule_arrival()
+        if generate_arrivals:
+            self._schedule_arrival()
 
     # ----------------------------------------------------------------- time
     @property
@@ -166,6 +171,11 @@ class Simulation:
                 self.on_drop(self, req, None)
             return
         self.admit(server, req)
+
+    def inject(self, req: Request) -> None:
+        """A request made by the caller (another tier, a scenario's clients) arrives now."""
+        self.arrived += 1
+        self.dispatch(req)
 
     def admit(self, server: Server, req: Request) -> None:
         """A request reaches `server`: fails if it is dead, else is served, queued or dropped."""

@@ -1,0 +1,146 @@
+"""One widget that draws every server as a row: name, weight, state, load bar, numbers.
+
+Drawn with the line API (`render_line`), so 256 servers cost one widget, not 256. Load is shown
+by bar length and by a number; colour only reinforces it. Busy workers are solid blocks, queued
+requests a shaded block, and a `│` marks capacity (the worker count).
+"""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+from lbtutor.sim.snapshot import ServerView, Snapshot
+
+STATE_LABELS = {
+    "healthy": "✓ up",
+    "down": "✗ down",
+    "draining": "↓ drain",
+    "starting": "↑ start",
+}
+OUT_OF_ROTATION = "⊘ out"
+BUSY, QUEUED, EMPTY, CAPACITY = "█", "▒", "·", "│"
+MIN_BAR = 6
+
+
+class ServerBars(Widget):
+    """Rows of load bars for one snapshot. Call `show(snapshot, selected)` each frame."""
+
+    COMPONENT_CLASSES = {
+        "server-bars--name",
+        "server-bars--busy",
+        "server-bars--hot",
+        "server-bars--queued",
+        "server-bars--empty",
+        "server-bars--down",
+        "server-bars--selected",
+        "server-bars--dim",
+    }
+
+    DEFAULT_CSS = """
+    ServerBars {
+        height: auto;
+        min-height: 1;
+    }
+    ServerBars > .server-bars--name { text-style: bold; }
+    ServerBars > .server-bars--busy { color: $success; }
+    ServerBars > .server-bars--hot { color: $warning; }
+    ServerBars > .server-bars--queued { color: $error; }
+    ServerBars > .server-bars--empty { color: $foreground 30%; }
+    ServerBars > .server-bars--down { color: $error; text-style: bold; }
+    ServerBars > .server-bars--selected { background: $accent 30%; }
+    ServerBars > .server-bars--dim { color: $foreground 60%; }
+    """
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None):
+        super().__init__(name=name, id=id, classes=classes)
+        self.snapshot: Snapshot | None = None
+        self.selected: str | None = None
+        self._scale = 1  # bar length in connections; only grows, so bars don't jump about
+        self._rows = 0
+
+    def show(self, snapshot: Snapshot, selected: str | None = None) -> None:
+        self.snapshot = snapshot
+        self.selected = selected
+        peak = max((s.active for s in snapshot.servers), default=0)
+        capacity = max((s.workers for s in snapshot.servers), default=1)
+        self._scale = max(self._scale, peak, 2 * capacity)
+        rows = len(snapshot.servers)
+        self.refresh(layout=rows != self._rows)
+        self._rows = rows
+
+    def reset_scale(self) -> None:
+        self._scale = 1
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return max(1, len(self.snapshot.servers)) if self.snapshot else 1
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        snap = self.snapshot
+        if snap is None or not snap.servers:
+            text = "no servers: add one to take traffic" if snap is not None else ""
+            dim = self.get_component_rich_style("server-bars--dim")
+            return Strip([Segment(text[:width], dim)]).adjust_cell_length(width).apply_style(self.rich_style)
+        if y >= len(snap.servers):
+            return Strip.blank(width, self.rich_style)
+        server = snap.servers[y]
+        strip = Strip(self._row(server, width)).adjust_cell_length(width)
+        if server.name == self.selected:
+            strip = strip.apply_style(self.get_component_rich_style("server-bars--selected"))
+        return strip.apply_style(self.rich_style)
+
+    def _row(self, s: ServerView, width: int) -> list[Segment]:
+        style = self.get_component_rich_style
+        plain = Style()
+        marker = "▶ " if s.name == self.selected else "  "
+        state = STATE_LABELS.get(s.state, s.state)
+        if s.state != "down" and not s.in_rotation:
+            state = OUT_OF_ROTATION
+        head = [
+            Segment(marker, plain),
+            Segment(f"{s.name:<5}", style("server-bars--name")),
+            Segment(f" w{_short(s.weight):<4}", style("server-bars--dim")),
+            Segment(f" {state:<8}", style("server-bars--down") if s.state == "down" else plain),
+            Segment(" ", plain),
+        ]
+        head_width = sum(seg.cell_length for seg in head)
+        load = f" {s.busy}/{s.workers}" + (f" +{str(s.queued) + 'q':<5}" if s.queued else "       ")
+        util = f" {round(100 * s.utilization):>3}%"
+        numbers = f"{load} {s.served:>8,} served{util}"
+        if head_width + len(numbers) + 2 * MIN_BAR > width:  # narrow: keep the essentials
+            numbers = f"{load}{util}"
+        bar_width = max(MIN_BAR, width - head_width - len(numbers))
+        return head + self._bar(s, bar_width) + [Segment(numbers, plain)]
+
+    def _bar(self, s: ServerView, width: int) -> list[Segment]:
+        style = self.get_component_rich_style
+        if s.state == "down":
+            return [Segment(("✗" + " " * (width - 1)), style("server-bars--down"))]
+        scale = self._scale
+        def cells(n: int) -> int:  # at least one cell for anything non-zero
+            return 0 if n <= 0 else min(width, max(1, round(n * width / scale)))
+
+        busy = cells(s.busy)
+        queued = min(width - busy, cells(s.active) - busy)
+        cap = min(width - 1, cells(s.workers))
+        chars = [BUSY] * busy + [QUEUED] * max(0, queued)
+        chars += [EMPTY] * (width - len(chars))
+        if chars[cap] == EMPTY:
+            chars[cap] = CAPACITY
+        busy_style = style("server-bars--hot" if s.utilization >= 0.9 else "server-bars--busy")
+        segments = []
+        for ch, group_style in ((BUSY, busy_style), (QUEUED, style("server-bars--queued"))):
+            n = chars.count(ch)
+            if n:
+                segments.append(Segment(ch * n, group_style))
+        rest = "".join(chars[busy + max(0, queued):])
+        segments.append(Segment(rest, style("server-bars--empty")))
+        return segments
+
+
+def _short(value: float) -> str:
+    return f"{value:g}" if value < 1000 else f"{value:.0e}"

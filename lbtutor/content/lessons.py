@@ -1,0 +1,708 @@
+"""Lesson files (`lessons/NN-name.md`) parsed into steps, Markdown chunks, lab and check blocks.
+
+A lesson is TOML front matter between `+++` lines, then steps that each start with `## Title`.
+Fenced ```lab and ```check blocks hold TOML. Every problem is reported with its file line; a
+broken file becomes a `BrokenLesson` and never an exception, so the app can show the rest.
+The text is kept exactly as written: nothing here evaluates or renders it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lbtutor.content.problems import (
+    Problem,
+    TomlLines,
+    closest,
+    is_int,
+    is_number,
+    nonempty_str,
+    parse_toml,
+    type_name,
+)
+from lbtutor.sim.config import SERVICE_DISTS, ConfigError, SimConfig
+
+# ---------------------------------------------------------------------------------------------
+# the data
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    text: str
+    explain: str
+
+
+@dataclass(frozen=True)
+class CheckBlock:
+    """A quick question inside a step. `id` is `LESSON#STEP/N`, N counting checks in the step."""
+
+    id: str
+    question: str
+    options: tuple[Option, ...]
+    answers: frozenset[str]
+    multiple: bool
+    line: int
+
+    def option(self, key: str) -> Option:
+        for opt in self.options:
+            if opt.key == key:
+                return opt
+        raise KeyError(key)
+
+    def is_correct(self, chosen) -> bool:
+        """True when the chosen keys are exactly the answer keys."""
+        picked = {chosen} if isinstance(chosen, str) else set(chosen)
+        return picked == set(self.answers)
+
+
+ENGINE_KEYS = (
+    "servers", "weights", "speeds", "workers", "queue_limit",
+    "arrival_rate", "service_rate", "service_dist", "clients", "zipf",
+)  # fmt: skip
+DEFAULT_LAB_SEED = 7
+DEFAULT_LAB_SPEED = 1.0
+
+
+@dataclass(frozen=True)
+class LabBlock:
+    """A live mini-simulation: a named `scenario` (with `settings` from its [set] table), or an
+    engine lab whose `config` holds every engine key (defaults from SimConfig)."""
+
+    title: str
+    look_for: str
+    line: int
+    scenario: str | None = None
+    settings: dict = field(default_factory=dict, hash=False)
+    algorithms: tuple[str, ...] = ()
+    config: dict = field(default_factory=dict, hash=False)
+    seed: int = DEFAULT_LAB_SEED
+    speed: float = DEFAULT_LAB_SPEED
+
+    @property
+    def is_engine(self) -> bool:
+        return self.scenario is None
+
+    def sim_config(self, algorithm: str | None = None) -> SimConfig:
+        """The engine parameters of this lab for `algorithm` (default: the first it lists)."""
+        if self.scenario is not None:
+            raise ValueError(f"lab {self.title!r} runs the scenario {self.scenario!r}; it has no engine config")
+        chosen = algorithm or (self.algorithms[0] if self.algorithms else SimConfig.algorithm)
+        values = {k: (list(v) if isinstance(v, list) else v) for k, v in self.config.items()}
+        return SimConfig(algorithm=chosen, seed=self.seed, **values).validate()
+
+
+Segment = str | LabBlock | CheckBlock
+
+
+@dataclass(frozen=True)
+class Step:
+    lesson_id: str
+    index: int  # 0-based position in the lesson
+    title: str
+    slug: str
+    segments: tuple[Segment, ...]
+    line: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.lesson_id}#{self.slug}"
+
+    @property
+    def labs(self) -> tuple[LabBlock, ...]:
+        return tuple(s for s in self.segments if isinstance(s, LabBlock))
+
+    @property
+    def checks(self) -> tuple[CheckBlock, ...]:
+        return tuple(s for s in self.segments if isinstance(s, CheckBlock))
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    section: int
+    title: str
+    minutes: int
+    steps: tuple[Step, ...]
+    path: Path
+
+    def step(self, slug: str) -> Step | None:
+        for step in self.steps:
+            if step.slug == slug:
+                return step
+        return None
+
+    @property
+    def labs(self) -> tuple[LabBlock, ...]:
+        return tuple(lab for step in self.steps for lab in step.labs)
+
+    @property
+    def checks(self) -> tuple[CheckBlock, ...]:
+        return tuple(check for step in self.steps for check in step.checks)
+
+
+@dataclass(frozen=True)
+class BrokenLesson:
+    """A lesson file that failed to load, with every problem found in it."""
+
+    path: Path
+    title: str
+    problems: tuple[Problem, ...]
+
+
+@dataclass
+class Course:
+    lessons: list[Lesson]  # sorted by section
+    broken: list[BrokenLesson]
+
+    def lesson(self, id: str) -> Lesson:
+        for lesson in self.lessons:
+            if lesson.id == id:
+                return lesson
+        raise KeyError(id)
+
+    def find_step(self, key: str) -> tuple[Lesson, Step] | None:
+        """`LESSON_ID#STEP_SLUG` -> (lesson, step), or None if either does not exist."""
+        lesson_id, sep, slug = key.partition("#")
+        if not sep:
+            return None
+        for lesson in self.lessons:
+            if lesson.id == lesson_id:
+                step = lesson.step(slug)
+                return (lesson, step) if step else None
+        return None
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for b in self.broken for p in b.problems]
+
+
+# ---------------------------------------------------------------------------------------------
+# loading
+
+
+def slugify(title: str) -> str:
+    """`## Least Connections` -> `least-connections` (runs of other than a-z0-9 become `-`)."""
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
+def load_course(directory: Path | str | None = None) -> Course:
+    """Every `[0-9]*.md` lesson in `directory` (default: the bundled lessons). Never raises."""
+    if directory is None:
+        from lbtutor.paths import lessons_dir
+
+        directory = lessons_dir()
+    directory = Path(directory)
+    try:
+        files = sorted(p for p in directory.glob("[0-9]*.md") if p.is_file())
+    except OSError as exc:
+        return _unloadable(directory, f"cannot read the lesson folder: {exc.strerror or exc}")
+    if not directory.is_dir():
+        return _unloadable(directory, "lesson folder not found")
+
+    lessons: list[Lesson] = []
+    broken: list[BrokenLesson] = []
+    seen: dict[str, Path] = {}
+    for path in files:
+        parsed = _parse_lesson(path)
+        problems = list(parsed.problems)
+        if parsed.lesson_id and parsed.lesson_id in seen:
+            problems.append(Problem(path, parsed.id_line,
+                                    f'lesson id "{parsed.lesson_id}" is already used by {seen[parsed.lesson_id].name}'))
+        if problems or parsed.lesson is None:
+            broken.append(BrokenLesson(path, guess_title(path), tuple(problems)))
+            continue
+        seen[parsed.lesson_id] = path
+        lessons.append(parsed.lesson)
+    lessons.sort(key=lambda lesson: (lesson.section, lesson.path.name))
+    return Course(lessons, broken)
+
+
+def validate_lesson_file(path: Path | str) -> list[Problem]:
+    """Every problem in one lesson file (empty when it loads cleanly)."""
+    return list(_parse_lesson(Path(path)).problems)
+
+
+def parse_lesson_file(path: Path | str) -> tuple[Lesson | None, list[Problem]]:
+    """The lesson, or None when it has problems, and the problems."""
+    parsed = _parse_lesson(Path(path))
+    return parsed.lesson, list(parsed.problems)
+
+
+def guess_title(path: Path) -> str:
+    """`05-health-checks.md` -> `Health Checks`."""
+    words = re.sub(r"^[0-9]+[-_ ]*", "", Path(path).stem).replace("_", " ").replace("-", " ").split()
+    return " ".join(w[:1].upper() + w[1:] for w in words) or Path(path).name
+
+
+def _unloadable(directory: Path, message: str) -> Course:
+    return Course([], [BrokenLesson(directory, "Lessons", (Problem(directory, 0, message),))])
+
+
+# ---------------------------------------------------------------------------------------------
+# parsing one file
+
+FRONT_MATTER_KEYS = {"id": "a string", "section": "an integer", "title": "a string", "minutes": "an integer"}
+LAB_KEYS = ("title", "look_for", "scenario", "set", "algorithms", *ENGINE_KEYS, "seed", "speed")
+CHECK_KEYS = ("question", "answer", "options")
+OPTION_KEYS = ("key", "text", "explain")
+LESSON_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*([^`\s]*)[^`]*$")
+_HEADING = re.compile(r"^ {0,3}##(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_INT_KEYS = ("servers", "workers", "queue_limit", "clients")
+_FLOAT_KEYS = ("arrival_rate", "service_rate", "zipf")
+_LIST_KEYS = ("weights", "speeds")
+
+
+@dataclass
+class _Parsed:
+    lesson: Lesson | None
+    problems: list[Problem]
+    lesson_id: str = ""
+    id_line: int = 1
+
+
+@dataclass
+class _StepDraft:
+    title: str
+    slug: str
+    line: int
+    segments: list = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    checks: int = 0
+
+    def flush(self) -> None:
+        chunk = _trim_blank_lines(self.text)
+        if chunk:
+            self.segments.append(chunk)
+        self.text = []
+
+
+def _trim_blank_lines(lines: list[str]) -> str:
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return "\n".join(lines[start:end])
+
+
+def read_text(path: Path) -> tuple[str | None, Problem | None]:
+    """The file's text with newlines normalised, or a problem saying why it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, Problem(path, 0, f"cannot read the file: {exc.strerror or exc}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, Problem(path, line, "the file is not valid UTF-8 text")
+    if "\x00" in text:
+        return None, Problem(path, text[: text.index("\x00")].count("\n") + 1, "the file contains a NUL character")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), None
+
+
+def _parse_lesson(path: Path) -> _Parsed:
+    text, problem = read_text(path)
+    if text is None:
+        return _Parsed(None, [problem])
+    problems: list[Problem] = []
+    lines = text.split("\n")
+
+    front, body_start, id_line = _front_matter(path, lines, problems)
+    lesson_id = front.get("id") if isinstance(front.get("id"), str) else ""
+    link_id = lesson_id or path.stem
+
+    steps: list[_StepDraft] = []
+    preamble: list[int] = []  # lines of content before the first step
+    i = body_start
+    while i < len(lines):
+        line = lines[i]
+        lineno = i + 1
+        fence = _FENCE_OPEN.match(line)
+        if fence:
+            marker, info = fence.group(1), fence.group(2)
+            close = _find_fence_close(lines, i + 1, marker)
+            kind = info if info in ("lab", "check") else None
+            if close is None:
+                what = f"```{kind} block" if kind else "code fence"
+                problems.append(Problem(path, lineno, f"{what} opened here is never closed (add a line with {marker})"))
+                close = len(lines)
+            if not steps:
+                preamble.append(lineno)
+            elif kind:
+                step = steps[-1]
+                step.flush()
+                block = _parse_block(path, kind, lines[i + 1:close], lineno, link_id, step, problems)
+                if block is not None:
+                    step.segments.append(block)
+            else:
+                steps[-1].text.extend(lines[i:close + 1])
+            i = close + 1
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            title = (heading.group(1) or "").strip()
+            slug = slugify(title)
+            if not title:
+                problems.append(Problem(path, lineno, "a step heading needs a title after ##"))
+            elif not slug:
+                problems.append(Problem(path, lineno, f'step title "{title}" has no letters or digits for its slug (a-z, 0-9)'))
+            if steps:
+                steps[-1].flush()
+            steps.append(_StepDraft(title, slug, lineno))
+            i += 1
+            continue
+        if steps:
+            steps[-1].text.append(line)
+        elif line.strip():
+            preamble.append(lineno)
+        i += 1
+    if steps:
+        steps[-1].flush()
+
+    if preamble:
+        problems.append(Problem(path, preamble[0],
+                                "text before the first step is never shown; start a step with a '## Title' line"))
+    if not steps and body_start <= len(lines):
+        problems.append(Problem(path, min(body_start + 1, len(lines)),
+                                "the lesson has no steps; every step starts with a '## Title' line"))
+
+    slugs: dict[str, int] = {}
+    for step in steps:
+        if not step.slug:
+            continue
+        if step.slug in slugs:
+            problems.append(Problem(path, step.line,
+                                    f'step slug "{step.slug}" is already used by the step on line {slugs[step.slug]}; '
+                                    "links need unique step titles"))
+        else:
+            slugs[step.slug] = step.line
+        if not step.segments:
+            problems.append(Problem(path, step.line, f'step "{step.title}" is empty'))
+
+    problems.sort(key=lambda p: p.line)
+    if problems or not lesson_id:
+        return _Parsed(None, problems, lesson_id, id_line)
+    lesson = Lesson(
+        id=lesson_id,
+        section=front["section"],
+        title=front["title"],
+        minutes=front["minutes"],
+        steps=tuple(
+            Step(lesson_id, n, s.title, s.slug, tuple(s.segments), s.line) for n, s in enumerate(steps)
+        ),
+        path=path,
+    )
+    return _Parsed(lesson, [], lesson_id, id_line)
+
+
+def _find_fence_close(lines: list[str], start: int, marker: str) -> int | None:
+    pattern = re.compile(r"^ {0,3}" + re.escape(marker[0]) + "{" + str(len(marker)) + r",}[ \t]*$")
+    for j in range(start, len(lines)):
+        if pattern.match(lines[j]):
+            return j
+    return None
+
+
+def _front_matter(path: Path, lines: list[str], problems: list[Problem]) -> tuple[dict, int, int]:
+    """Parse the +++ front matter. Returns (values that are valid, index of the first body line, id line)."""
+    keys = ", ".join(FRONT_MATTER_KEYS)
+    if not lines or lines[0].strip() != "+++":
+        problems.append(Problem(path, 1, f"a lesson starts with TOML front matter between +++ lines ({keys})"))
+        return {}, 0, 1
+    end = next((j for j in range(1, len(lines)) if lines[j].strip() == "+++"), None)
+    if end is None:
+        problems.append(Problem(path, 1, "the front matter opened here is never closed with a +++ line"))
+        return {}, len(lines), 1
+    text = "\n".join(lines[1:end])
+    data, err_line, err = parse_toml(text, 2)
+    if data is None:
+        problems.append(Problem(path, err_line, f"front matter is not valid TOML: {err}"))
+        return {}, end + 1, 1
+    where = TomlLines(text, 2)
+    good: dict = {}
+    for key in data:
+        if key not in FRONT_MATTER_KEYS:
+            problems.append(Problem(path, where.line(key),
+                                    f'unknown front matter key "{key}"{closest(key, FRONT_MATTER_KEYS)}; expected {keys}'))
+    for key, kind in FRONT_MATTER_KEYS.items():
+        if key not in data:
+            problems.append(Problem(path, 1, f'front matter has no "{key}" ({kind})'))
+            continue
+        value = data[key]
+        line = where.line(key)
+        if kind == "a string" and not nonempty_str(value):
+            problems.append(Problem(path, line, f'"{key}" must be a non-empty string (got {type_name(value)})'))
+        elif kind == "an integer" and not is_int(value):
+            problems.append(Problem(path, line, f'"{key}" must be an integer (got {type_name(value)})'))
+        elif key == "id" and not LESSON_ID.match(value):
+            problems.append(Problem(path, line,
+                                    f'id "{value}" may use only a-z, 0-9 and "-" (it is used in links like id#step)'))
+        elif key == "section" and not 1 <= value <= 9:
+            problems.append(Problem(path, line, f"section must be the chapter's section number, 1 to 9 (got {value})"))
+        elif key == "minutes" and not 1 <= value <= 600:
+            problems.append(Problem(path, line, f"minutes must be from 1 to 600 (got {value})"))
+        else:
+            good[key] = value.strip() if isinstance(value, str) else value
+    return good, end + 1, where.line("id")
+
+
+# ---------------------------------------------------------------------------------------------
+# blocks
+
+
+def _parse_block(path, kind, body, fence_line, lesson_id, step, problems):
+    text = "\n".join(body)
+    first = fence_line + 1
+    if not text.strip():
+        problems.append(Problem(path, fence_line, f"```{kind} block is empty"))
+        return None
+    data, err_line, err = parse_toml(text, first)
+    if data is None:
+        problems.append(Problem(path, err_line, f"```{kind} block is not valid TOML: {err}"))
+        return None
+    where = TomlLines(text, first)
+    found: list[Problem] = []
+
+    def problem(message: str, *key) -> None:
+        found.append(Problem(path, where.line(*key) if key else fence_line, f"{kind} block: {message}"))
+
+    if kind == "check":
+        step.checks += 1
+        block = _check_block(data, problem, f"{lesson_id}#{step.slug}/{step.checks}", fence_line)
+    else:
+        block = _lab_block(data, problem, fence_line)
+    problems.extend(found)
+    return None if found else block
+
+
+def _unknown_keys(data: dict, allowed, problem, *prefix) -> None:
+    for key in data:
+        if key not in allowed:
+            problem(f'unknown key "{key}"{closest(key, allowed)}; allowed: {", ".join(allowed)}', *prefix, key)
+
+
+def _check_block(data, problem, check_id, fence_line):
+    _unknown_keys(data, CHECK_KEYS, problem)
+    question = data.get("question")
+    if "question" not in data:
+        problem('needs a "question"')
+    elif not nonempty_str(question):
+        problem(f'"question" must be a non-empty string (got {type_name(question)})', "question")
+    options = _options(data, problem, "options")
+    answers = _answers(data, problem, options)
+    if not (nonempty_str(question) and options and answers is not None):
+        return None
+    keys, multiple = answers
+    return CheckBlock(check_id, question, tuple(options), frozenset(keys), multiple, fence_line)
+
+
+class _Partial(list):
+    """Options that had problems: their keys still let the answer be checked, but they are falsy."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
+def _options(data, problem, name, *, need_text=True, keys_doc="a letter") -> list[Option] | None:
+    """Validate an array of option tables. Every option has a key, text and an explanation.
+
+    Returns the options, a falsy `_Partial` of those with keys when some are invalid (so the
+    answer can still be checked), or None when there are no option tables at all."""
+    raw = data.get(name)
+    if name not in data:
+        problem(f'needs options: add [[{name}]] tables with key, text and explain')
+        return None
+    if not isinstance(raw, list) or not all(isinstance(o, dict) for o in raw):
+        problem(f'"{name}" must be [[{name}]] tables (got {type_name(raw)})', name)
+        return None
+    ok = True
+    if len(raw) < 2:
+        problem(f"needs at least two options (got {len(raw)})", name)
+        ok = False
+    options: list[Option] = []
+    seen: set[str] = set()
+    for n, opt in enumerate(raw):
+        _unknown_keys(opt, OPTION_KEYS, problem, name, n)
+        key = opt.get("key")
+        label = f'option "{key}"' if isinstance(key, str) else f"option {n + 1}"
+        if not nonempty_str(key):
+            problem(f"{label} needs a non-empty string \"key\" ({keys_doc})", name, n, "key")
+            ok = False
+        elif key in seen:
+            problem(f'option key "{key}" is used twice', name, n, "key")
+            ok = False
+        else:
+            seen.add(key)
+        text = opt.get("text", key if not need_text else None)
+        if not nonempty_str(text):
+            problem(f'{label} needs a non-empty "text"', name, n, "text" if "text" in opt else "key")
+            ok = False
+        explain = opt.get("explain")
+        if not nonempty_str(explain):
+            problem(f'{label} has no "explain": every option is explained after the answer',
+                    name, n, "explain" if "explain" in opt else "key")
+            ok = False
+        if nonempty_str(key):
+            options.append(Option(key, text, explain))
+    return options if ok else _Partial(options)
+
+
+def _answers(data, problem, options) -> tuple[list[str], bool] | None:
+    if "answer" not in data:
+        problem('needs an "answer" (an option key, or a list of keys)')
+        return None
+    raw = data["answer"]
+    multiple = isinstance(raw, list)
+    keys = raw if multiple else [raw]
+    if not keys or not all(nonempty_str(k) for k in keys):
+        problem(f'"answer" must be an option key or a non-empty list of keys (got {type_name(raw)})', "answer")
+        return None
+    if len(set(keys)) != len(keys):
+        problem("answer lists the same key twice", "answer")
+        return None
+    if options is None:
+        return None
+    known = list(dict.fromkeys(o.key for o in options))
+    missing = [k for k in keys if k not in known]
+    if missing:
+        problem(f'answer "{missing[0]}" is not one of the options ({", ".join(known)})', "answer")
+        return None
+    return keys, multiple
+
+
+def _lab_block(data, problem, fence_line):
+    from lbtutor.sim.balancers import ALGORITHMS
+    from lbtutor.sim.scenarios import names as scenario_names
+
+    _unknown_keys(data, LAB_KEYS, problem)
+    ok = True
+    for key in ("title", "look_for"):
+        if key not in data:
+            problem(f'needs "{key}"' + (": one sentence that says what to watch" if key == "look_for" else ""))
+            ok = False
+        elif not nonempty_str(data[key]):
+            problem(f'"{key}" must be a non-empty string (got {type_name(data[key])})', key)
+            ok = False
+
+    scenario = data.get("scenario")
+    if "scenario" in data:
+        known = scenario_names()
+        if not isinstance(scenario, str):
+            problem(f'"scenario" must be a string (got {type_name(scenario)})', "scenario")
+            ok = False
+        elif scenario not in known:
+            problem(f'unknown scenario "{scenario}"{closest(scenario, known)}; see lbtutor sim --list-scenarios',
+                    "scenario")
+            ok = False
+    settings = data.get("set", {})
+    if "set" in data:
+        if "scenario" not in data:
+            problem('[set] holds scenario parameters; this lab has no "scenario"', "set")
+            ok = False
+        if not isinstance(settings, dict):
+            problem(f'"set" must be a table of scenario parameters (got {type_name(settings)})', "set")
+            ok = False
+        else:
+            for key, value in settings.items():
+                if not isinstance(value, str | int | float | bool):
+                    problem(f"[set] {key} must be a string, number or boolean (got {type_name(value)})", "set", key)
+                    ok = False
+
+    algorithms = data.get("algorithms")
+    if "algorithms" in data:
+        if not isinstance(algorithms, list) or not algorithms or not all(isinstance(a, str) for a in algorithms):
+            problem(f'"algorithms" must be a non-empty list of algorithm slugs (got {type_name(algorithms)})',
+                    "algorithms")
+            ok = False
+        else:
+            for slug in algorithms:
+                if slug not in ALGORITHMS:
+                    problem(f'unknown algorithm "{slug}"{closest(slug, ALGORITHMS)}; choose from {", ".join(ALGORITHMS)}',
+                            "algorithms")
+                    ok = False
+            if len(set(algorithms)) != len(algorithms):
+                problem("algorithms lists the same slug twice", "algorithms")
+                ok = False
+    elif "scenario" not in data:
+        problem('needs either "scenario" (a named scenario) or "algorithms" (an engine lab)')
+        ok = False
+
+    seed = data.get("seed", DEFAULT_LAB_SEED)
+    if not is_int(seed) or seed < 0:
+        problem(f'"seed" must be a whole number of 0 or more (got {seed!r})', "seed")
+        ok = False
+    speed = data.get("speed", DEFAULT_LAB_SPEED)
+    if not is_number(speed) or not math.isfinite(speed) or not 0 < speed <= 1000:
+        problem(f'"speed" must be a positive number of simulated seconds per second, at most 1000 (got {speed!r})',
+                "speed")
+        ok = False
+
+    given = {k: data[k] for k in ENGINE_KEYS if k in data}
+    config: dict | None = {}
+    if "scenario" in data:
+        for key in given:
+            problem(f'"{key}" applies to engine labs only; give scenario parameters under [set]', key)
+            ok = False
+    elif _engine_types(given, problem):
+        valid = [a for a in (algorithms if isinstance(algorithms, list) else []) if a in ALGORITHMS]
+        config = _engine_config(given, valid[0] if valid else "round-robin", problem)
+        ok = ok and config is not None
+    else:
+        ok = False
+    if not ok:
+        return None
+    return LabBlock(
+        title=data["title"],
+        look_for=data["look_for"],
+        line=fence_line,
+        scenario=scenario,
+        settings=dict(settings),
+        algorithms=tuple(algorithms or ()),
+        config=config,
+        seed=seed,
+        speed=float(speed),
+    )
+
+
+def _engine_types(given: dict, problem) -> bool:
+    ok = True
+    for key, value in given.items():
+        if key in _INT_KEYS and not is_int(value):
+            problem(f'"{key}" must be a whole number (got {type_name(value)})', key)
+            ok = False
+        elif key in _FLOAT_KEYS and not is_number(value):
+            problem(f'"{key}" must be a number (got {type_name(value)})', key)
+            ok = False
+        elif key in _LIST_KEYS and (not isinstance(value, list) or not value or not all(is_number(v) for v in value)):
+            problem(f'"{key}" must be a non-empty list of numbers, one per server (got {type_name(value)})', key)
+            ok = False
+        elif key == "service_dist" and value not in SERVICE_DISTS:
+            problem(f'"service_dist" must be one of {", ".join(SERVICE_DISTS)} (got {value!r})', key)
+            ok = False
+    return ok
+
+
+def _engine_config(given: dict, algorithm: str, problem) -> dict | None:
+    values = {k: ([float(x) for x in v] if k in _LIST_KEYS else float(v) if k in _FLOAT_KEYS else v)
+              for k, v in given.items()}
+    for key in _LIST_KEYS:
+        if key in values and "servers" in values and len(values[key]) != values["servers"]:
+            problem(f'servers = {values["servers"]} but {key} has {len(values[key])} values; give one per server',
+                    key)
+            return None
+    try:
+        cfg = SimConfig(algorithm=algorithm, **values).validate()
+    except ConfigError as exc:
+        message = re.sub(r"--([a-z-]+)", lambda m: m.group(1).replace("-", "_"), str(exc))
+        key = next((k for k in given if k in message), None)
+        if key is None and "of server" in message:
+            key = next((k for k in _LIST_KEYS if k in given and k[:-1] in message), None)
+        problem(message, *((key,) if key else ()))
+        return None
+    return {key: getattr(cfg, key) for key in ENGINE_KEYS}

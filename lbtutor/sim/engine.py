@@ -177,10 +177,17 @@ class Simulation:
         self.arrived += 1
         self.dispatch(req)
 
+    def send_to(self, name: str, req: Request) -> None:
+        """A request arrives already addressed to one server (a cached DNS answer, a pinned
+        keep-alive connection, a virtual IP): no balancer is asked."""
+        self.arrived += 1
+        self.admit(self.server(name), req)
+
     def admit(self, server: Server, req: Request) -> None:
-        """A request reaches `server`: fails if it is dead, else is served, queued or dropped."""
+        """A request reaches `server`: fails if it is dead or its application is broken (an
+        instant error response), else is served, queued or dropped."""
         req.server = server
-        if server.state == DOWN:
+        if server.state == DOWN or server.app_broken:
             self.failed += 1
             if self.on_fail:
                 self.on_fail(self, req, server)
@@ -369,6 +376,11 @@ class Simulation:
         if server.state == DOWN:
             server.state = HEALTHY
             server.ramp = 1.0
+
+    def break_app(self, name: str, broken: bool = True) -> None:
+        """The server's process stays up (its port accepts connections) but the application
+        answers every request with an error at once, until `break_app(name, False)`."""
+        self.server(name).app_broken = broken
 
     def set_in_rotation(self, name: str, in_rotation: bool) -> None:
         """What a health checker does: stop (or resume) sending a server new requests."""

@@ -39,7 +39,7 @@ class Server:
         "name", "index", "weight", "speed", "workers", "queue_limit", "state", "in_rotation",
         "busy", "queue", "active", "epoch", "ramp",
         "served", "latency_sum", "peak_active", "busy_area", "area_since", "created_at",
-        "total_served",
+        "total_served", "app_broken",
     )
 
     def __init__(self, spec, index: int, now: float = 0.0) -> None:
@@ -63,6 +63,7 @@ class Server:
         self.busy_area = 0.0  # integral of busy workers over time, up to area_since
         self.area_since = now
         self.created_at = now
+        self.app_broken = False  # process up, application answering every request with an error
 
     def area_at(self, now: float) -> float:
         """Busy worker-seconds from creation until `now`."""

@@ -11,6 +11,7 @@ import math
 import random
 from bisect import bisect_left
 from collections.abc import Callable
+from functools import partial
 from itertools import accumulate
 
 from lbtutor.sim.server import Request
@@ -34,11 +35,9 @@ def stable_hash(text: str) -> int:
 def demand_sampler(dist: str, mean: float, rng: random.Random) -> Callable[[], float]:
     """A function drawing service demands (seconds of work at speed 1) with the given mean."""
     if dist == "exp":
-        rate = 1.0 / mean
-        draw = rng.expovariate
-        return lambda: draw(rate)
+        return partial(rng.expovariate, 1.0 / mean)  # a C-level call: this runs once per request
     if dist == "det":
-        return lambda: mean
+        return partial(float, mean)
     if dist == "lognormal":
         mu = math.log(mean) - LOGNORMAL_SIGMA**2 / 2
         draw = rng.lognormvariate
@@ -68,7 +67,8 @@ class ClientPopulation:
         self.size = size
         self.addresses = [client_address(i) for i in range(size)]
         self.hashes = [stable_hash(a) for a in self.addresses]
-        self._rng = rng
+        self.rng = rng
+        self.uniform = not (zipf > 0 and size > 1)
         if zipf > 0 and size > 1:
             self._cumulative = list(accumulate(1.0 / (i + 1) ** zipf for i in range(size)))
         else:
@@ -76,9 +76,9 @@ class ClientPopulation:
 
     def pick(self) -> int:
         if self._cumulative is None:
-            return int(self._rng.random() * self.size)
+            return int(self.rng.random() * self.size)
         total = self._cumulative[-1]
-        return bisect_left(self._cumulative, self._rng.random() * total)
+        return bisect_left(self._cumulative, self.rng.random() * total)
 
 
 class Traffic:
@@ -106,9 +106,11 @@ class Traffic:
         self._thin = stream(seed, "thinning").random
         self._demand = demand_sampler(service_dist, service_mean, stream(seed, "demands"))
         self.clients = ClientPopulation(clients, zipf, stream(seed, "clients"))
+        self._uniform_client = self.clients.rng.random
         self._extra = stream(seed, "mix")
         self.service_dist = service_dist
         self.service_mean = service_mean
+        self._decorates = type(self).decorate is not Traffic.decorate
 
     def next_gap(self, now: float) -> float:
         """Seconds from `now` to the next arrival."""
@@ -121,9 +123,11 @@ class Traffic:
                 return t - now
 
     def make_request(self, rid: int, now: float) -> Request:
-        client = self.clients.pick()
-        req = Request(rid, now, self._demand(), client, self.clients.hashes[client])
-        self.decorate(req, self._extra)
+        clients = self.clients
+        client = int(self._uniform_client() * clients.size) if clients.uniform else clients.pick()
+        req = Request(rid, now, self._demand(), client, clients.hashes[client])
+        if self._decorates:
+            self.decorate(req, self._extra)
         return req
 
     def decorate(self, req: Request, rng: random.Random) -> None:

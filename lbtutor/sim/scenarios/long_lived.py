@@ -1,0 +1,151 @@
+"""long-lived: short requests mixed with long-lived connections, round robin against least connections.
+
+Both simulations get the same seed and so the very same connections: the same arrival times, the
+same lengths, the same ones long. Round robin hands every server its turn however many long
+connections it still holds, so those pile up unevenly and short requests queue behind them; least
+connections sends each new one to the emptiest server and the counts stay level.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from lbtutor.sim.config import SimConfig
+from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioRun
+from lbtutor.sim.scenarios.toolkit import ImbalanceProbe, lab_simulation, p99, peak_connections
+from lbtutor.sim.traffic import Traffic
+
+SHORT_PATH = "/api"
+LONG_PATH = "/ws"
+ALGORITHMS = {"round robin": "round-robin", "least connections": "least-connections"}
+
+
+class LongLivedTraffic(Traffic):
+    """Poisson arrivals; each is a short request (exponential, mean `short_time`) or, with
+    probability `long_fraction`, a long-lived connection lasting `long_ratio` times as long on
+    average. Like traffic.py's bimodal mix, but with its knobs exposed and each request labelled
+    by path so short and long latencies can be told apart."""
+
+    def __init__(self, rate, short_time, long_fraction, long_ratio, seed):
+        super().__init__(rate, "exp", short_time, seed=seed)
+        self.long_fraction = long_fraction
+        self.long_rate = 1.0 / (short_time * long_ratio)
+        # The true mean, so the engine's windows and offered load are right; the label keeps the
+        # engine's theory (which assumes exponential service) from claiming a model that is wrong.
+        self.service_mean = short_time * (1 - long_fraction + long_fraction * long_ratio)
+        self.service_dist = "bimodal"
+        self._fingerprint = hashlib.blake2b(digest_size=16)
+
+    def decorate(self, req, rng):
+        # The choice and the long length come from the mix stream, the short length from the
+        # demands stream: both seeded, so every simulation with this seed sees the same mix.
+        if rng.random() < self.long_fraction:
+            req.path = LONG_PATH
+            req.demand = rng.expovariate(self.long_rate)
+        else:
+            req.path = SHORT_PATH
+        self._fingerprint.update(f"{req.arrival!r} {req.demand!r} {req.path};".encode())
+
+    def fingerprint(self) -> str:
+        """A digest of every request issued so far: equal digests mean identical traffic."""
+        return self._fingerprint.hexdigest()
+
+
+class LongLivedRun(ScenarioRun):
+    def __init__(self, scenario, params, seed, duration):
+        super().__init__(scenario, params, seed, duration)
+        p = params
+        self.sims = {}
+        self.short_latencies: dict[str, list[float]] = {}
+        self.probes = {}
+        # Count imbalance only once the long connections have had one lifetime to build up.
+        warmed_up = min(p["short_time"] * p["long_ratio"], duration / 2)
+        for label, algorithm in ALGORITHMS.items():
+            traffic = LongLivedTraffic(p["arrival_rate"], p["short_time"], p["long_fraction"], p["long_ratio"], seed)
+            config = SimConfig(
+                algorithm=algorithm, servers=p["servers"], workers=p["slots"],
+                arrival_rate=p["arrival_rate"], service_rate=1.0 / traffic.service_mean, seed=seed,
+            )
+            sim = lab_simulation(config, traffic=traffic)
+            latencies: list[float] = []
+            sim.on_complete = _recorder(latencies)
+            self.sims[label] = sim
+            self.short_latencies[label] = latencies
+            self.probes[label] = ImbalanceProbe(sim, start=warmed_up)
+
+    def _advance(self, t: float) -> None:
+        for sim in self.sims.values():
+            sim.advance_to(t)
+
+    def metrics(self) -> dict:
+        out = {}
+        for label, key in (("round robin", "rr"), ("least connections", "lc")):
+            sim = self.sims[label]
+            out[f"p99_short_{key}"] = p99(self.short_latencies[label])
+            out[f"peak_connections_{key}"] = peak_connections(sim)
+            out[f"imbalance_{key}"] = self.probes[label].average
+        return {m.name: out[m.name] for m in self.scenario.metrics}  # in the documented order
+
+    def sample(self) -> dict:
+        point = {}
+        for label, key in (("round robin", "rr"), ("least connections", "lc")):
+            sim = self.sims[label]
+            point[f"most_connections_{key}"] = max(s.active for s in sim.servers)
+            point[f"p99_short_{key}"] = p99(self.short_latencies[label][-500:])
+        return point
+
+    def panes(self) -> list[Pane]:
+        panes = []
+        for label, sim in self.sims.items():
+            held = sum(1 for s in sim.servers for r in s.queue if r.path == SHORT_PATH)
+            panes.append(Pane(label, sim.snapshot(), f"{held} short requests waiting" if held else ""))
+        return panes
+
+
+def _recorder(latencies: list[float]):
+    """A completion hook keeping the latencies of short requests (a long one's is its lifetime)."""
+
+    def record(sim, req, server):
+        if req.path == SHORT_PATH:
+            latencies.append(sim.env.now - req.arrival)
+
+    return record
+
+
+SCENARIO = Scenario(
+    name="long-lived",
+    section=2,
+    title="Round robin meets long-lived connections",
+    summary=(
+        "Many short requests and a few long-lived connections (think WebSockets) on identical "
+        "servers, each holding a limited number of connections at once. Round robin gives every "
+        "server its turn however many long connections it still holds, so they pile up unevenly "
+        "and short requests wait; least connections keeps the counts level."
+    ),
+    look_for=(
+        "Watch open connections pile up on some servers under round robin while least "
+        "connections keeps the counts level, and compare how long short requests take."
+    ),
+    params=(
+        Param("arrival_rate", 40.0, "new requests and connections per second", min=0.1, max=1000.0,
+              unit="req/s"),
+        Param("servers", 4, "identical servers behind the balancer", min=2, max=16),
+        Param("slots", 16, "connections one server serves at once; more wait in its queue", min=1, max=1000),
+        Param("short_time", 0.2, "mean length of a short request", min=0.001, max=60.0, unit="s"),
+        Param("long_fraction", 0.05, "share of arrivals that are long-lived connections", min=0.0, max=1.0),
+        Param("long_ratio", 100.0, "how many times longer a long-lived connection lasts than a short request",
+              min=1.0, max=10000.0, unit="x"),
+        Param("duration", 120.0, "simulated length of the run", min=10.0, max=3600.0, unit="s"),
+    ),
+    metrics=(
+        Metric("p99_short_rr", "s", "99th percentile latency of short requests under round robin"),
+        Metric("p99_short_lc", "s", "99th percentile latency of short requests under least connections"),
+        Metric("peak_connections_rr", "connections", "most connections one server held at once, round robin"),
+        Metric("peak_connections_lc", "connections", "most connections one server held at once, least connections"),
+        Metric("imbalance_rr", "x", "time-averaged busiest server's connections over the mean, round robin (1 = level)"),
+        Metric("imbalance_lc", "x", "time-averaged busiest server's connections over the mean, least connections (1 = level)"),
+    ),
+    run_class=LongLivedRun,
+    headline=("imbalance_rr", "imbalance_lc", "p99_short_rr", "p99_short_lc"),
+    duration_param="duration",
+)

@@ -1,0 +1,75 @@
+"""DNS load balancing: a name server handing out addresses in turn, and clients that cache its answer.
+
+DNS knows nothing about health: it keeps handing out an address until someone withdraws the
+record, and a client that got an answer keeps using it until the answer's TTL runs out, whatever
+happened to the server behind it in the meantime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from lbtutor.sim.config import ConfigError
+
+
+class RoundRobinDns:
+    """An authoritative name server for one name with several A records, answered in rotation."""
+
+    def __init__(self, addresses: Iterable[str], ttl: float) -> None:
+        if not ttl >= 0:
+            raise ConfigError(f"ttl must be 0 or more seconds (got {ttl!r})")
+        self.records = list(addresses)
+        if not self.records:
+            raise ConfigError("DNS needs at least one address to hand out")
+        self.ttl = ttl
+        self.queries = 0
+        self._turn = 0
+
+    def resolve(self) -> str | None:
+        """The next address in rotation (None once every record has been withdrawn)."""
+        self.queries += 1
+        if not self.records:
+            return None
+        address = self.records[self._turn % len(self.records)]
+        self._turn += 1
+        return address
+
+    def withdraw(self, address: str) -> None:
+        """An operator (or a monitoring system) removes a record; caches still hold it."""
+        if address in self.records:
+            self.records.remove(address)
+
+    def restore(self, address: str) -> None:
+        if address not in self.records:
+            self.records.append(address)
+
+
+class CachingClients:
+    """Clients that resolve once and reuse the answer until its TTL expires."""
+
+    def __init__(self, dns: RoundRobinDns) -> None:
+        self.dns = dns
+        self.cache: dict[int, tuple[str, float]] = {}  # client -> (address, expires at)
+        self.lookups = 0
+
+    def address_for(self, client: int, now: float) -> str | None:
+        """Where `client` sends a request at `now`: its cached answer, or a fresh one."""
+        cached = self.cache.get(client)
+        if cached is not None and now < cached[1]:
+            return cached[0]
+        self.lookups += 1
+        address = self.dns.resolve()
+        if address is None:
+            self.cache.pop(client, None)
+            return None
+        self.cache[client] = (address, now + self.dns.ttl)
+        return address
+
+    def holding(self, address: str, now: float) -> int:
+        """How many clients have an unexpired answer pointing at `address`."""
+        return sum(1 for a, expires in self.cache.values() if a == address and now < expires)
+
+    def last_expiry(self, address: str) -> float | None:
+        """When the last cached answer pointing at `address` expires (None if none is cached)."""
+        times = [expires for a, expires in self.cache.values() if a == address]
+        return max(times) if times else None

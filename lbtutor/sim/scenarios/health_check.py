@@ -1,0 +1,182 @@
+"""Scenario `health-check` (section 5): what a check can see, how fast it notices, why fall and rise.
+
+One server's application breaks at `fail_at` (its process stays up, so its port still accepts
+connections) and heals at `recover_at`. A HealthChecker probes every server every `interval`
+seconds; every request the balancer sends to the sick server while it is still in rotation fails.
+A tcp check never notices a broken application; an http check does, after `fall` failed probes.
+With `flap_period` the sick server alternates between broken and working, and a small `rise`
+lets it back in for every lucky probe.
+"""
+
+from __future__ import annotations
+
+from lbtutor.sim.config import SimConfig
+from lbtutor.sim.engine import Simulation
+from lbtutor.sim.health import HealthChecker
+from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
+
+SICK = "s1"
+SERVICE_TIME = 0.05  # seconds of work per request: 50 ms
+
+
+class HealthCheckRun(ScenarioRun):
+    def __init__(self, scenario, params, seed, duration):
+        super().__init__(scenario, params, seed, duration)
+        p = params
+        _check_story(p, duration)
+        config = SimConfig(
+            algorithm=p["algorithm"], servers=p["servers"], arrival_rate=p["rate"],
+            service_rate=1.0 / SERVICE_TIME, seed=seed,
+        )
+        self.sim = Simulation(config, window=5.0, sample_interval=0.5)
+        self.checker = HealthChecker(
+            self.sim, interval=p["interval"], timeout=p["timeout"], fall=p["fall"],
+            rise=p["rise"], check=p["check"], on_change=self._verdict,
+        )
+        self.sick_now = False
+        self.sim.env.process(self._sickness())
+
+    # -- the story -------------------------------------------------------------------------
+    def _sickness(self):
+        """The sick server breaks at fail_at, flaps if asked to, and heals at recover_at."""
+        p, env = self.params, self.sim.env
+        yield env.timeout(p["fail_at"])
+        self._set_sick(True)
+        recover_at, flap = p["recover_at"], p["flap_period"]
+        while env.now < recover_at:
+            step = recover_at - env.now if flap <= 0 else min(flap, recover_at - env.now)
+            yield env.timeout(step)
+            if env.now < recover_at:
+                self._set_sick(not self.sick_now)
+        self._set_sick(False)
+
+    def _set_sick(self, sick: bool) -> None:
+        if sick == self.sick_now:
+            return
+        self.sick_now = sick
+        now = self.sim.now
+        if self.params["failure"] == "crash":
+            (self.sim.take_down if sick else self.sim.bring_up)(SICK)
+            what = "the process crashes: probes get no answer" if sick else "the process is back"
+        else:
+            self.sim.break_app(SICK, sick)
+            what = ("the application breaks (every request gets a 500) but the process is up: "
+                    "its port still accepts connections") if sick else "the application works again"
+        self.note(f"{SICK}: {what}", at=now)
+
+    def _verdict(self, name: str, healthy: bool, now: float) -> None:
+        h = self.checker.health[name]
+        if healthy:
+            self.note(f"{name} passed {h.passes} probes in a row (rise {self.params['rise']}): back in rotation", at=now)
+        else:
+            self.note(f"{name} failed {h.failures} probes in a row (fall {self.params['fall']}): out of rotation", at=now)
+
+    # -- the interface ---------------------------------------------------------------------
+    def _advance(self, t: float) -> None:
+        self.sim.advance_to(t)
+
+    def metrics(self) -> dict:
+        p = self.params
+        h = self.checker.health[SICK]
+        detected = next((t for t in h.detected_at if t >= p["fail_at"]), None)
+        readmitted = next((t for t in h.readmitted_at if t >= p["recover_at"]), None)
+        return {
+            "detected_at": detected,
+            "detection_delay": None if detected is None else detected - p["fail_at"],
+            "detection_bound": self.checker.worst_detection_delay(),
+            "failed_requests": self.sim.failed,
+            "readmitted_at": readmitted,
+            "readmission_delay": None if readmitted is None else readmitted - p["recover_at"],
+            "ejections": len(h.detected_at),
+            "probes": h.probes,
+        }
+
+    def sample(self) -> dict:
+        return {
+            "failed_requests": self.sim.failed,
+            "sick_in_rotation": int(self.checker.health[SICK].healthy),
+            "sick_broken": int(self.sick_now),
+        }
+
+    def panes(self) -> list[Pane]:
+        h = self.checker.health[SICK]
+        verdict = "in rotation" if h.healthy else "out of rotation"
+        state = "broken" if self.sick_now else "working"
+        return [
+            Pane(
+                label=f"{self.params['algorithm']}, {self.checker.describe()}",
+                snapshot=self.sim.snapshot(),
+                note=f"{SICK} is {state} and {verdict}; {self.sim.failed} requests failed",
+            )
+        ]
+
+
+def _check_story(p: dict, duration: float) -> None:
+    if p["timeout"] > p["interval"]:
+        raise ScenarioError(
+            f"health-check: timeout={p['timeout']:g} is not allowed; timeout must be at most "
+            f"interval ({p['interval']:g} s), or probes would overlap"
+        )
+    if p["fail_at"] >= duration:
+        raise ScenarioError(
+            f"health-check: fail_at={p['fail_at']:g} is not allowed; fail_at must be before the end "
+            f"of the run (duration {duration:g} s)"
+        )
+    if p["recover_at"] <= p["fail_at"]:
+        raise ScenarioError(
+            f"health-check: recover_at={p['recover_at']:g} is not allowed; recover_at must be "
+            f"after fail_at ({p['fail_at']:g} s)"
+        )
+
+
+SCENARIO = Scenario(
+    name="health-check",
+    section=5,
+    title="Health checks: tcp versus http, fall and rise",
+    summary=(
+        "Four servers share 40 req/s of 50 ms requests. At fail_at one server's application "
+        "breaks while its process stays up. The balancer only learns what its probes tell it: a "
+        "tcp probe passes as long as the port accepts connections, an http probe sees the errors. "
+        "Every request sent to the broken server while it is in rotation fails."
+    ),
+    look_for=(
+        "Watch s1's failed requests: with check=http they stop after fall failed probes take it "
+        "out of rotation, with check=tcp they keep climbing until it heals; with flap_period set, "
+        "a small rise lets it back in for every lucky probe."
+    ),
+    params=(
+        Param("check", "http", "what a probe asks: tcp opens a connection, http asks /health for a 2xx",
+              choices=("tcp", "http")),
+        Param("failure", "app-error", "how s1 fails: app-error keeps the process up and answers 500s; "
+              "crash kills the process so probes get no answer", choices=("app-error", "crash")),
+        Param("interval", 2.0, "time between two probes of the same server", min=0.1, max=60, unit="s"),
+        Param("timeout", 1.0, "how long a probe waits for an answer before counting as failed "
+              "(at most interval)", min=0.05, max=60, unit="s"),
+        Param("fall", 3, "failed probes in a row that take a server out of rotation", min=1, max=10),
+        Param("rise", 2, "passed probes in a row that put it back", min=1, max=10),
+        Param("fail_at", 30.0, "when s1 breaks", min=0, max=600, unit="s"),
+        Param("recover_at", 90.0, "when s1 heals for good", min=0, max=600, unit="s"),
+        Param("flap_period", 0.0, "from fail_at to recover_at, s1 alternates broken/working every "
+              "this many seconds (0 = it stays broken)", min=0, max=60, unit="s"),
+        Param("algorithm", "round-robin", "how the balancer spreads requests over servers in rotation",
+              choices=("round-robin", "least-connections")),
+        Param("servers", 4, "servers behind the balancer", min=2, max=10),
+        Param("rate", 40.0, "requests arriving per second (each needs 50 ms of work)", min=1, max=400,
+              unit="req/s"),
+        Param("duration", 150.0, "length of the run", min=30, max=600, unit="s"),
+    ),
+    metrics=(
+        Metric("detected_at", "s", "when the checker first took s1 out of rotation after it broke "
+               "(none: never noticed)"),
+        Metric("detection_delay", "s", "detected_at - fail_at: the blind window"),
+        Metric("detection_bound", "s", "the worst case interval x fall + timeout"),
+        Metric("failed_requests", "requests", "requests that got an error or no answer"),
+        Metric("readmitted_at", "s", "when s1 was put back in rotation after it healed"),
+        Metric("readmission_delay", "s", "readmitted_at - recover_at: at most interval x rise"),
+        Metric("ejections", "times", "how often the checker took s1 out (more than 1 = flapping)"),
+        Metric("probes", "probes", "probes sent to s1"),
+    ),
+    run_class=HealthCheckRun,
+    headline=("detection_delay", "failed_requests", "ejections", "readmitted_at"),
+    duration_param="duration",
+)

@@ -19,7 +19,7 @@ from lbtutor.sim.balancers import ConsistentHash, IPHash
 from lbtutor.sim.config import ServerSpec, SimConfig, server_name
 from lbtutor.sim.metrics import max_over_mean
 from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
-from lbtutor.sim.scenarios.toolkit import at, lab_simulation
+from lbtutor.sim.scenarios.toolkit import at, lab_simulation, on_complete
 from lbtutor.sim.server import Request, Server
 from lbtutor.sim.traffic import ClientPopulation
 
@@ -98,7 +98,7 @@ class HashRemapRun(ScenarioRun):
         # clients seen after the change that were seen before: how many, and how many moved
         self.checked: dict[str, dict[int, bool]] = {label: {} for label in PANES}
         for label, sim in self.sims.items():
-            sim.on_complete = self._tracker(label)
+            on_complete(sim, self._tracker(label))
 
     def _change(self, sim) -> None:
         if self.change == "add":

@@ -13,7 +13,7 @@ import math
 
 from lbtutor.sim.config import SimConfig
 from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
-from lbtutor.sim.scenarios.toolkit import lab_simulation, p99
+from lbtutor.sim.scenarios.toolkit import lab_simulation, p99, record_latencies
 
 MIN_SERVERS, MAX_SERVERS = 2, 12
 MIN_SPEED, MAX_SPEED = 0.1, 16.0
@@ -65,6 +65,7 @@ class HeterogeneousRun(ScenarioRun):
             )
             for label, (_, algorithm) in ALGORITHMS.items()
         }
+        self.latencies = {label: record_latencies(sim) for label, sim in self.sims.items()}
         self.rho = predicted_rho(params["arrival_rate"], params["service_rate"], self.speeds)
 
     def _advance(self, t: float) -> None:
@@ -85,7 +86,7 @@ class HeterogeneousRun(ScenarioRun):
         for label, (key, _) in ALGORITHMS.items():
             sim = self.sims[label]
             out[f"max_utilization_{key}"] = max(self.utilizations(label))
-            out[f"p99_{key}"] = p99(sim.latencies or [])
+            out[f"p99_{key}"] = p99(self.latencies[label])
             out[f"backlog_{key}"] = sim.in_system
         return {m.name: out[m.name] for m in self.scenario.metrics}  # in the documented order
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from lbtutor.sim.config import SimConfig
 from lbtutor.sim.metrics import max_over_mean
 from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioRun
-from lbtutor.sim.scenarios.toolkit import lab_simulation, p99, sent_to
+from lbtutor.sim.scenarios.toolkit import lab_simulation, p99, record_latencies, sent_to
 from lbtutor.sim.server import Request
 from lbtutor.sim.traffic import Traffic
 
@@ -53,13 +53,9 @@ class IpSkewRun(ScenarioRun):
         nat_key = iphash.traffic.clients.hashes[NAT_CLIENT]
         # IP hash is a pure function of the address, so the NAT's server is known before any traffic.
         self.nat_server = iphash.balancer.pick(Request(-1, 0.0, 0.0, NAT_CLIENT, nat_key), iphash.pool)
-        self.nat_latencies: list[float] = []
-        iphash.on_complete = self._record_nat_server
+        self.latencies = {label: record_latencies(sim) for label, sim in self.sims.items()}
+        self.nat_latencies = record_latencies(iphash, lambda req, server: server is self.nat_server)
         self.note(f"the NAT address hashes to {self.nat_server.name} under ip hash", 0.0)
-
-    def _record_nat_server(self, sim, req, server) -> None:
-        if server is self.nat_server:
-            self.nat_latencies.append(sim.env.now - req.arrival)
 
     def _advance(self, t: float) -> None:
         for sim in self.sims.values():
@@ -73,7 +69,7 @@ class IpSkewRun(ScenarioRun):
             total = sum(sent)
             out[f"busiest_share_{key}"] = max(sent) / total if total else None
             out[f"max_over_mean_{key}"] = max_over_mean(sent) if total else None
-            out[f"p99_{key}"] = p99(sim.latencies or [])
+            out[f"p99_{key}"] = p99(self.latencies[label])
         now = self.sims["ip hash"].env.now
         out["nat_server_utilization"] = self.nat_server.area_at(now) / now if now > 0 else None
         out["nat_server_p99"] = p99(self.nat_latencies)

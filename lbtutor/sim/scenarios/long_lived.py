@@ -12,7 +12,13 @@ import hashlib
 
 from lbtutor.sim.config import SimConfig
 from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioRun
-from lbtutor.sim.scenarios.toolkit import ImbalanceProbe, lab_simulation, p99, peak_connections
+from lbtutor.sim.scenarios.toolkit import (
+    ImbalanceProbe,
+    lab_simulation,
+    p99,
+    peak_connections,
+    record_latencies,
+)
 from lbtutor.sim.traffic import Traffic
 
 SHORT_PATH = "/api"
@@ -67,10 +73,9 @@ class LongLivedRun(ScenarioRun):
                 arrival_rate=p["arrival_rate"], service_rate=1.0 / traffic.service_mean, seed=seed,
             )
             sim = lab_simulation(config, traffic=traffic)
-            latencies: list[float] = []
-            sim.on_complete = _recorder(latencies)
             self.sims[label] = sim
-            self.short_latencies[label] = latencies
+            # A long connection's latency is its lifetime; the short ones show the queueing.
+            self.short_latencies[label] = record_latencies(sim, lambda req, server: req.path == SHORT_PATH)
             self.probes[label] = ImbalanceProbe(sim, start=warmed_up)
 
     def _advance(self, t: float) -> None:
@@ -100,16 +105,6 @@ class LongLivedRun(ScenarioRun):
             held = sum(1 for s in sim.servers for r in s.queue if r.path == SHORT_PATH)
             panes.append(Pane(label, sim.snapshot(), f"{held} short requests waiting" if held else ""))
         return panes
-
-
-def _recorder(latencies: list[float]):
-    """A completion hook keeping the latencies of short requests (a long one's is its lifetime)."""
-
-    def record(sim, req, server):
-        if req.path == SHORT_PATH:
-            latencies.append(sim.env.now - req.arrival)
-
-    return record
 
 
 SCENARIO = Scenario(

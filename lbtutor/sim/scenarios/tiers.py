@@ -12,7 +12,13 @@ import simpy
 
 from lbtutor.sim.config import SimConfig
 from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioRun
-from lbtutor.sim.scenarios.toolkit import lab_simulation, mean, p99, utilization_since_start
+from lbtutor.sim.scenarios.toolkit import (
+    lab_simulation,
+    mean,
+    on_complete,
+    p99,
+    utilization_since_start,
+)
 from lbtutor.sim.server import Request
 from lbtutor.sim.traffic import demand_sampler, stream
 
@@ -40,7 +46,7 @@ class TiersRun(ScenarioRun):
                 seed=seed,
             )
             sim = lab_simulation(config, env=self.env, generate_arrivals=i == 0)
-            sim.on_complete = self._passer(i)
+            on_complete(sim, self._passer(i))
             self.tiers.append(sim)
             # Each tier draws its requests' work from its own stream, so changing one tier's
             # parameters leaves the others' work unchanged.

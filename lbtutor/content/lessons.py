@@ -21,7 +21,9 @@ from lbtutor.content.problems import (
     is_number,
     nonempty_str,
     parse_toml,
+    read_text,
     type_name,
+    unknown_keys,
 )
 from lbtutor.sim.config import SERVICE_DISTS, ConfigError, SimConfig
 
@@ -290,22 +292,6 @@ def _trim_blank_lines(lines: list[str]) -> str:
     return "\n".join(lines[start:end])
 
 
-def read_text(path: Path) -> tuple[str | None, Problem | None]:
-    """The file's text with newlines normalised, or a problem saying why it cannot be read."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, Problem(path, 0, f"cannot read the file: {exc.strerror or exc}")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, Problem(path, line, "the file is not valid UTF-8 text")
-    if "\x00" in text:
-        return None, Problem(path, text[: text.index("\x00")].count("\n") + 1, "the file contains a NUL character")
-    return text.replace("\r\n", "\n").replace("\r", "\n"), None
-
-
 def _parse_lesson(path: Path) -> _Parsed:
     text, problem = read_text(path)
     if text is None:
@@ -481,45 +467,39 @@ def _parse_block(path, kind, body, fence_line, lesson_id, step, problems):
     return None if found else block
 
 
-def _unknown_keys(data: dict, allowed, problem, *prefix) -> None:
-    for key in data:
-        if key not in allowed:
-            problem(f'unknown key "{key}"{closest(key, allowed)}; allowed: {", ".join(allowed)}', *prefix, key)
-
-
 def _check_block(data, problem, check_id, fence_line):
-    _unknown_keys(data, CHECK_KEYS, problem)
+    unknown_keys(data, CHECK_KEYS, problem)
     question = data.get("question")
     if "question" not in data:
         problem('needs a "question"')
     elif not nonempty_str(question):
         problem(f'"question" must be a non-empty string (got {type_name(question)})', "question")
-    options = _options(data, problem, "options")
-    answers = _answers(data, problem, options)
+    options = validate_options(data, problem)
+    answers = validate_answers(data, problem, options)
     if not (nonempty_str(question) and options and answers is not None):
         return None
     keys, multiple = answers
     return CheckBlock(check_id, question, tuple(options), frozenset(keys), multiple, fence_line)
 
 
-class _Partial(list):
+class Partial(list):
     """Options that had problems: their keys still let the answer be checked, but they are falsy."""
 
     def __bool__(self) -> bool:
         return False
 
 
-def _options(data, problem, name, *, need_text=True, keys_doc="a letter") -> list[Option] | None:
+def validate_options(data, problem, name="options", *, header="[[options]]", need_text=True, keys_doc="a letter") -> list[Option] | None:
     """Validate an array of option tables. Every option has a key, text and an explanation.
 
-    Returns the options, a falsy `_Partial` of those with keys when some are invalid (so the
+    Returns the options, a falsy `Partial` of those with keys when some are invalid (so the
     answer can still be checked), or None when there are no option tables at all."""
     raw = data.get(name)
     if name not in data:
-        problem(f'needs options: add [[{name}]] tables with key, text and explain')
+        problem(f"needs options: add {header} tables with key, text and explain")
         return None
     if not isinstance(raw, list) or not all(isinstance(o, dict) for o in raw):
-        problem(f'"{name}" must be [[{name}]] tables (got {type_name(raw)})', name)
+        problem(f'"{name}" must be {header} tables (got {type_name(raw)})', name)
         return None
     ok = True
     if len(raw) < 2:
@@ -528,7 +508,7 @@ def _options(data, problem, name, *, need_text=True, keys_doc="a letter") -> lis
     options: list[Option] = []
     seen: set[str] = set()
     for n, opt in enumerate(raw):
-        _unknown_keys(opt, OPTION_KEYS, problem, name, n)
+        unknown_keys(opt, OPTION_KEYS, problem, name, n)
         key = opt.get("key")
         label = f'option "{key}"' if isinstance(key, str) else f"option {n + 1}"
         if not nonempty_str(key):
@@ -550,10 +530,10 @@ def _options(data, problem, name, *, need_text=True, keys_doc="a letter") -> lis
             ok = False
         if nonempty_str(key):
             options.append(Option(key, text, explain))
-    return options if ok else _Partial(options)
+    return options if ok else Partial(options)
 
 
-def _answers(data, problem, options) -> tuple[list[str], bool] | None:
+def validate_answers(data, problem, options) -> tuple[list[str], bool] | None:
     if "answer" not in data:
         problem('needs an "answer" (an option key, or a list of keys)')
         return None
@@ -580,7 +560,7 @@ def _lab_block(data, problem, fence_line):
     from lbtutor.sim.balancers import ALGORITHMS
     from lbtutor.sim.scenarios import names as scenario_names
 
-    _unknown_keys(data, LAB_KEYS, problem)
+    unknown_keys(data, LAB_KEYS, problem)
     ok = True
     for key in ("title", "look_for"):
         if key not in data:

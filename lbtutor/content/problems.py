@@ -157,6 +157,22 @@ def _bracket_balance(text: str) -> int:
     return balance
 
 
+def read_text(path: Path) -> tuple[str | None, Problem | None]:
+    """The file's text with newlines normalised, or a problem saying why it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, Problem(path, 0, f"cannot read the file: {exc.strerror or exc}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, Problem(path, line, "the file is not valid UTF-8 text")
+    if "\x00" in text:
+        return None, Problem(path, text[: text.index("\x00")].count("\n") + 1, "the file contains a NUL character")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), None
+
+
 def type_name(value: object) -> str:
     """How a TOML value's type reads in a message: 'a string', 'an integer', 'a table', ..."""
     if isinstance(value, bool):
@@ -192,3 +208,57 @@ def closest(name: str, choices) -> str:
 
     match = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f' (did you mean "{match[0]}"?)' if match else ""
+
+
+def load_toml_file(path: Path) -> tuple[dict | None, TomlLines | None, list[Problem]]:
+    """Read and parse a whole TOML content file: (data, line finder, []) or (None, None, [problem])."""
+    text, problem = read_text(Path(path))
+    if text is None:
+        return None, None, [problem]
+    data, line, message = parse_toml(text)
+    if data is None:
+        return None, None, [Problem(path, line, f"not valid TOML: {message}")]
+    return data, TomlLines(text), []
+
+
+def unknown_keys(table: dict, allowed, problem, *prefix) -> bool:
+    """Report each key of `table` not in `allowed` (typos); True when there were none."""
+    ok = True
+    for key in table:
+        if key not in allowed:
+            problem(f'unknown key "{key}"{closest(key, allowed)}; allowed: {", ".join(allowed)}', *prefix, key)
+            ok = False
+    return ok
+
+
+def require_str(table: dict, key: str, problem, *prefix) -> str | None:
+    """The non-empty string at `key`, or None after reporting what is wrong."""
+    if key not in table:
+        problem(f'needs "{key}"', *prefix)
+        return None
+    value = table[key]
+    if not nonempty_str(value):
+        problem(f'"{key}" must be a non-empty string (got {type_name(value)})', *prefix, key)
+        return None
+    return value
+
+
+def require_section(table: dict, problem, *prefix) -> int | None:
+    """The chapter section number (1..9) at "section", or None after reporting what is wrong."""
+    if "section" not in table:
+        problem('needs "section" (the chapter section number, 1 to 9)', *prefix)
+        return None
+    value = table["section"]
+    if not is_int(value) or not 1 <= value <= 9:
+        problem(f'"section" must be the chapter section number, 1 to 9 (got {value!r})', *prefix, "section")
+        return None
+    return value
+
+
+def array_of_tables(table: dict, key: str, problem, *prefix) -> list[dict]:
+    """The [[key]] tables under `table` (reports and returns [] when it is something else)."""
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        problem(f'"{key}" must be [[{key}]] tables (got {type_name(value)})', *prefix, key)
+        return []
+    return value

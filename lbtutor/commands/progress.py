@@ -1,0 +1,146 @@
+"""`lbtutor progress`: the learner's progress as a summary or JSON; export and import it as a file."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "progress",
+        help="show, export or import the learner's progress",
+        description="Show the learner's progress (kept in --data-dir, $LBTUTOR_HOME or the user data folder), "
+        "or move it between machines with export and import.",
+    )
+    p.add_argument("--json", action="store_true", help="print the learner's state as one JSON object")
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    e = actions.add_parser("export", help="write all progress to FILE as JSON", description="Write all progress to FILE as JSON ('-' for standard output).")
+    e.add_argument("file", metavar="FILE")
+    i = actions.add_parser(
+        "import",
+        help="merge progress from FILE (a previous export)",
+        description="Merge progress from FILE. Records already here are kept; nothing newer is replaced by something older.",
+    )
+    i.add_argument("file", metavar="FILE")
+
+
+def run(args) -> int:
+    from lbtutor.content.progress import ProgressError, ProgressStore
+
+    try:
+        store = ProgressStore.open(getattr(args, "data_dir", None))
+    except (ProgressError, OSError) as exc:
+        return _fail(str(exc))
+    if store.recovered_from is not None:
+        print(f"lbtutor progress: note: the progress file was unusable ({store.recovery_reason}); "
+              f"it was moved to {store.recovered_from} and a fresh one started", file=sys.stderr)  # fmt: skip
+    try:
+        action = getattr(args, "action", None)
+        if action == "export":
+            return _export(store, args.file)
+        if action == "import":
+            return _import(store, args.file)
+        state = learner_state(store, getattr(args, "lessons", None))
+        if args.json:
+            print(json.dumps(state, indent=2))
+        else:
+            _print_summary(state)
+        return 0
+    finally:
+        store.close()
+
+
+def learner_state(store, lessons_dir=None) -> dict:
+    """The learner's state: where they are, and per lesson what they have read and answered."""
+    from lbtutor.content.lessons import load_course
+
+    course = load_course(lessons_dir)
+    position = store.last_position()
+    current = None
+    if position is not None:
+        lesson_id, index = position
+        current = {"lesson_id": lesson_id, "step_index": index}
+        lesson = next((x for x in course.lessons if x.id == lesson_id), None)
+        if lesson is not None and index < len(lesson.steps):
+            current.update(lesson_title=lesson.title, step_slug=lesson.steps[index].slug,
+                           step_title=lesson.steps[index].title)  # fmt: skip
+    lessons = []
+    for lesson in course.lessons:
+        p = store.lesson_progress(lesson.id)
+        lessons.append({
+            "id": lesson.id, "section": lesson.section, "title": lesson.title, "minutes": lesson.minutes,
+            "steps": len(lesson.steps), "steps_seen": len([i for i in p.steps_seen if i < len(lesson.steps)]),
+            "checks": len(lesson.checks), "checks_answered": p.checks_answered, "checks_right": p.checks_right,
+        })  # fmt: skip
+    answers: dict[str, dict[str, int]] = {}
+    for record in store.history():
+        kind = answers.setdefault(record["kind"], {"answers": 0, "right": 0})
+        kind["answers"] += 1
+        kind["right"] += 1 if record["correct"] else 0
+    return {
+        "data_file": str(store.path),
+        "last_position": current,
+        "lessons": lessons,
+        "answers": answers,
+        "items": len(store.items()),
+        "unavailable_lessons": [{"path": str(b.path), "title": b.title} for b in course.broken],
+    }
+
+
+def _print_summary(state: dict) -> None:
+    print(f"Progress in {state['data_file']}")
+    width = max((len(x["title"]) for x in state["lessons"]), default=10)
+    for x in state["lessons"]:
+        print(f"  {x['section']}. {x['title']:<{width}}  {x['steps_seen']:>2}/{x['steps']:<2} steps read   "
+              f"{x['checks_right']:>2}/{x['checks']:<2} checks right")  # fmt: skip
+    pos = state["last_position"]
+    if pos is None:
+        print("Not started yet: run `lbtutor` to begin.")
+    elif "step_title" in pos:
+        print(f"Continue at: {pos['lesson_title']}, step {pos['step_index'] + 1} ({pos['step_title']})")
+    else:
+        print(f"Last seen: lesson {pos['lesson_id']}, step {pos['step_index'] + 1}")
+
+
+def _export(store, file: str) -> int:
+    text = json.dumps(store.export(), indent=2) + "\n"
+    if file == "-":
+        sys.stdout.write(text)
+        return 0
+    path = Path(file)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        return _fail(f"cannot write {file}: {exc.strerror or exc}")
+    data = store.export()
+    print(f"exported {len(data['views'])} step views, {len(data['answers'])} answers and "
+          f"{len(data['items'])} review items to {file}")  # fmt: skip
+    return 0
+
+
+def _import(store, file: str) -> int:
+    try:
+        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return _fail(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return _fail(f"refused {file}: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")
+    try:
+        added = store.import_(data)
+    except ValueError as exc:
+        return _fail(f"refused {file}: {exc}")
+    print(f"imported {added['views']} step views, {added['answers']} answers and {added['items']} review items "
+          f"from {file} (records already here were kept)")  # fmt: skip
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"lbtutor progress: error: {message}", file=sys.stderr)
+    return 1

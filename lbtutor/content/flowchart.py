@@ -1,0 +1,241 @@
+"""The algorithm-selection flowchart (`lessons/decision-tree.toml`): yes/no questions down to leaves
+that each name an algorithm, say why it fits, and point at the scenario that shows it.
+
+Validation proves the walk always ends: every target exists, nothing loops, every node is
+reachable from the root, every leaf names a real algorithm, and every quiz case names a leaf.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lbtutor.content.problems import (
+    Problem,
+    array_of_tables,
+    closest,
+    load_toml_file,
+    nonempty_str,
+    require_str,
+    unknown_keys,
+)
+
+FILE_KEYS = ("root", "nodes", "cases")
+QUESTION_KEYS = ("id", "question", "yes", "no")
+LEAF_KEYS = ("id", "algorithm", "why", "instead", "scenario")
+CASE_KEYS = ("id", "system", "leaf")
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    line: int
+    question: str = ""  # question nodes: the question, and where yes / no lead
+    yes: str = ""
+    no: str = ""
+    algorithm: str = ""  # leaves: the algorithm, why it fits, what goes wrong otherwise
+    why: str = ""
+    instead: str = ""
+    scenario: str = ""
+
+    @property
+    def is_leaf(self) -> bool:
+        return bool(self.algorithm)
+
+
+@dataclass(frozen=True)
+class Case:
+    """"Quiz me on the tree": a described system and the leaf the walk should reach."""
+
+    id: str
+    system: str
+    leaf: str
+    line: int
+
+
+@dataclass
+class DecisionTree:
+    root: str
+    nodes: dict[str, Node]
+    cases: list[Case] = field(default_factory=list)
+    path: Path = Path()
+
+    def node(self, id: str) -> Node:
+        return self.nodes[id]
+
+    def answer(self, node_id: str, yes: bool) -> Node:
+        """Where answering yes/no at question `node_id` leads."""
+        node = self.nodes[node_id]
+        return self.nodes[node.yes if yes else node.no]
+
+    def leaves(self) -> list[Node]:
+        return [n for n in self.nodes.values() if n.is_leaf]
+
+    def path_to(self, target: str) -> list[tuple[Node, bool]] | None:
+        """The (question, answer) pairs that lead from the root to `target`, or None."""
+
+        def walk(node_id: str, trail: list[tuple[Node, bool]]):
+            if node_id == target:
+                return trail
+            node = self.nodes.get(node_id)
+            if node is None or node.is_leaf or len(trail) > len(self.nodes):
+                return None
+            for answer, nxt in ((True, node.yes), (False, node.no)):
+                found = walk(nxt, [*trail, (node, answer)])
+                if found is not None:
+                    return found
+            return None
+
+        return walk(self.root, [])
+
+
+def tree_file(directory: Path | str) -> Path:
+    return Path(directory) / "decision-tree.toml"
+
+
+def load_tree(path: Path | str | None = None) -> tuple[DecisionTree | None, list[Problem]]:
+    """The tree, or None with the problems when it is not a complete, walkable tree."""
+    if path is None:
+        from lbtutor.paths import lessons_dir
+
+        path = tree_file(lessons_dir())
+    path = Path(path)
+    data, where, problems = load_toml_file(path)
+    if data is None:
+        return None, problems
+
+    def problem(message: str, *key) -> None:
+        problems.append(Problem(path, where.line(*key), message))
+
+    unknown_keys(data, FILE_KEYS, problem)
+    nodes = _nodes(data, where, path, problems)
+    root = require_str(data, "root", problem)
+    if root is not None and root not in nodes:
+        problem(f'root "{root}" is not a node{closest(root, nodes)}', "root")
+        root = None
+    if root is not None:
+        _check_walk(root, nodes, path, problems)
+    cases = _cases(data, nodes, where, path, problems)
+    problems.sort(key=lambda p: p.line)
+    if problems or root is None:
+        return None, problems
+    return DecisionTree(root, nodes, cases, path), []
+
+
+def validate_tree_file(path: Path | str) -> list[Problem]:
+    return load_tree(path)[1]
+
+
+def _nodes(data, where, path, problems) -> dict[str, Node]:
+    from lbtutor.sim.balancers import ALGORITHMS
+    from lbtutor.sim.scenarios import names as scenario_names
+
+    def file_problem(message: str, *key) -> None:
+        problems.append(Problem(path, where.line(*key), message))
+
+    if "nodes" not in data:
+        file_problem("the tree has no [[nodes]]")
+    nodes: dict[str, Node] = {}
+    for n, table in enumerate(array_of_tables(data, "nodes", file_problem)):
+        nid = table.get("id")
+        label = f'node "{nid}"' if nonempty_str(nid) else f"node {n + 1}"
+        line = where.line("nodes", n)
+
+        def problem(message: str, *key, n=n, label=label) -> None:
+            problems.append(Problem(path, where.line("nodes", n, *key), f"{label}: {message}"))
+
+        if require_str(table, "id", problem) is None:
+            continue
+        if nid in nodes:
+            problem(f'id "{nid}" is already used at line {nodes[nid].line}', "id")
+            continue
+        is_question, is_leaf = "question" in table, "algorithm" in table
+        if is_question == is_leaf:
+            problem('a node is either a question (question, yes, no) or a leaf (algorithm, why, instead, scenario)')
+            nodes[nid] = Node(nid, line)
+            continue
+        if is_question:
+            unknown_keys(table, QUESTION_KEYS, problem)
+            values = {k: require_str(table, k, problem) or "" for k in ("question", "yes", "no")}
+            nodes[nid] = Node(nid, line, **values)
+            continue
+        unknown_keys(table, LEAF_KEYS, problem)
+        values = {k: require_str(table, k, problem) or "" for k in ("algorithm", "why", "instead", "scenario")}
+        algorithm = table.get("algorithm")
+        if isinstance(algorithm, str) and algorithm not in ALGORITHMS:
+            problem(f'unknown algorithm "{algorithm}"{closest(algorithm, ALGORITHMS)}; '
+                    f"choose from {', '.join(ALGORITHMS)}", "algorithm")  # fmt: skip
+        scenario = table.get("scenario")
+        if isinstance(scenario, str) and scenario not in scenario_names():
+            problem(f'unknown scenario "{scenario}"{closest(scenario, scenario_names())}; '
+                    "see lbtutor sim --list-scenarios", "scenario")  # fmt: skip
+        nodes[nid] = Node(nid, line, **{**values, "algorithm": values["algorithm"] or "?"})
+    return nodes
+
+
+def _check_walk(root: str, nodes: dict[str, Node], path: Path, problems: list[Problem]) -> None:
+    """Targets exist, no cycles, every node reachable: then every walk ends at a leaf."""
+    for node in nodes.values():
+        for answer in ("yes", "no"):
+            target = getattr(node, answer)
+            if not node.is_leaf and target and target not in nodes:
+                problems.append(Problem(path, node.line,
+                                        f'node "{node.id}": {answer} leads to "{target}", which is not a node'
+                                        f"{closest(target, nodes)}"))  # fmt: skip
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    reported: set[frozenset[str]] = set()
+
+    def visit(node_id: str, trail: list[str]) -> None:
+        node = nodes.get(node_id)
+        if node is None or state.get(node_id) == 2:
+            return
+        if state.get(node_id) == 1:
+            loop = trail[trail.index(node_id):] + [node_id]
+            if frozenset(loop) not in reported:
+                reported.add(frozenset(loop))
+                problems.append(Problem(path, node.line, f"the tree loops: {' -> '.join(loop)}"))
+            return
+        state[node_id] = 1
+        if not node.is_leaf:
+            for target in (node.yes, node.no):
+                visit(target, [*trail, node_id])
+        state[node_id] = 2
+
+    visit(root, [])
+    for node in nodes.values():
+        if node.id not in state:
+            problems.append(Problem(path, node.line, f'node "{node.id}" cannot be reached from the root "{root}"'))
+
+
+def _cases(data, nodes, where, path, problems) -> list[Case]:
+    def file_problem(message: str, *key) -> None:
+        problems.append(Problem(path, where.line(*key), message))
+
+    cases: list[Case] = []
+    seen: dict[str, int] = {}
+    for n, table in enumerate(array_of_tables(data, "cases", file_problem)):
+        cid = table.get("id")
+        label = f'case "{cid}"' if nonempty_str(cid) else f"case {n + 1}"
+        line = where.line("cases", n)
+
+        def problem(message: str, *key, n=n, label=label) -> None:
+            problems.append(Problem(path, where.line("cases", n, *key), f"{label}: {message}"))
+
+        unknown_keys(table, CASE_KEYS, problem)
+        ok = all(require_str(table, k, problem) is not None for k in CASE_KEYS)
+        leaf = table.get("leaf")
+        if isinstance(leaf, str) and leaf:
+            if leaf not in nodes:
+                problem(f'leaf "{leaf}" is not a node{closest(leaf, nodes)}', "leaf")
+                ok = False
+            elif not nodes[leaf].is_leaf:
+                problem(f'"{leaf}" is a question, not a leaf', "leaf")
+                ok = False
+        if nonempty_str(cid):
+            if cid in seen:
+                problem(f'id "{cid}" is already used at line {seen[cid]}', "id")
+                ok = False
+            seen.setdefault(cid, line)
+        if ok:
+            cases.append(Case(cid, table["system"], leaf, line))
+    return cases

@@ -1,0 +1,281 @@
+"""The quiz bank (`lessons/quiz/NN-name.toml`): questions of four kinds, each option explained.
+
+Kinds: `single` (one key), `multiple` (a list of keys), `number` (a value within a tolerance, with
+a unit) and `algorithm` (options are algorithm slugs). Every question links the lesson step that
+teaches it (`teaches = "LESSON#STEP"`), checked against a loaded `Course` when one is given.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lbtutor.content.lessons import Course, Option, validate_answers, validate_options
+from lbtutor.content.problems import (
+    Problem,
+    array_of_tables,
+    closest,
+    is_number,
+    load_toml_file,
+    nonempty_str,
+    require_section,
+    require_str,
+    type_name,
+    unknown_keys,
+)
+
+KINDS = ("single", "multiple", "number", "algorithm")
+FILE_KEYS = ("section", "questions")
+QUESTION_KEYS = ("id", "kind", "prompt", "teaches", "answer", "options", "tolerance", "unit", "explain", "scenario")
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: str
+    section: int
+    prompt: str
+    teaches: str  # LESSON_ID#STEP_SLUG
+    options: tuple[Option, ...]  # empty for number questions
+    answers: frozenset[str]  # option keys; empty for number questions
+    number: float | None = None  # the answer of a number question
+    tolerance: float = 0.0
+    unit: str = ""
+    explain: str = ""  # the worked answer (number questions; optional for the others)
+    scenario: str | None = None  # a scenario that shows the answer
+    path: Path = field(default=Path(), compare=False)
+    line: int = 0
+
+    @property
+    def multiple(self) -> bool:
+        return self.kind == "multiple"
+
+    def option(self, key: str) -> Option:
+        for opt in self.options:
+            if opt.key == key:
+                return opt
+        raise KeyError(key)
+
+    def is_correct(self, response) -> bool:
+        """A key, a collection of keys, or a number (or its text) for number questions."""
+        if self.kind == "number":
+            try:
+                value = float(response)
+            except (TypeError, ValueError):
+                return False
+            return math.isfinite(value) and abs(value - self.number) <= self.tolerance + 1e-9
+        picked = {response} if isinstance(response, str) else set(response)
+        return picked == set(self.answers)
+
+
+@dataclass
+class QuizBank:
+    questions: list[Question]
+
+    def question(self, id: str) -> Question:
+        for q in self.questions:
+            if q.id == id:
+                return q
+        raise KeyError(id)
+
+    def for_section(self, section: int) -> list[Question]:
+        return [q for q in self.questions if q.section == section]
+
+    @property
+    def sections(self) -> list[int]:
+        return sorted({q.section for q in self.questions})
+
+
+def quiz_files(directory: Path | str) -> list[Path]:
+    folder = Path(directory) / "quiz"
+    try:
+        return sorted(p for p in folder.glob("*.toml") if p.is_file())
+    except OSError:
+        return []
+
+
+def load_quiz_bank(directory: Path | str | None = None, course: Course | None = None) -> tuple[QuizBank, list[Problem]]:
+    """Every question under `directory`/quiz (default: the bundled lessons). Questions with
+    problems are left out and reported; the rest load. Ids are unique across the whole bank."""
+    if directory is None:
+        from lbtutor.paths import lessons_dir
+
+        directory = lessons_dir()
+    questions: list[Question] = []
+    problems: list[Problem] = []
+    seen: dict[str, tuple[Path, int]] = {}
+    for path in quiz_files(directory):
+        found, bad = _load_file(path, course)
+        problems.extend(bad)
+        for q in found:
+            if q.id in seen:
+                other, line = seen[q.id]
+                where = f"line {line}" if other == path else f"{other.name}:{line}"
+                problems.append(Problem(path, q.line, f'question id "{q.id}" is already used at {where}'))
+                continue
+            seen[q.id] = (path, q.line)
+            questions.append(q)
+    return QuizBank(questions), problems
+
+
+def validate_quiz_file(path: Path | str, course: Course | None = None) -> list[Problem]:
+    questions, problems = _load_file(Path(path), course)
+    seen: dict[str, int] = {}
+    for q in questions:
+        if q.id in seen:
+            problems.append(Problem(path, q.line, f'question id "{q.id}" is already used at line {seen[q.id]}'))
+        seen.setdefault(q.id, q.line)
+    return sorted(problems, key=lambda p: p.line)
+
+
+def _load_file(path: Path, course: Course | None) -> tuple[list[Question], list[Problem]]:
+    data, where, problems = load_toml_file(path)
+    if data is None:
+        return [], problems
+
+    def file_problem(message: str, *key) -> None:
+        problems.append(Problem(path, where.line(*key), message))
+
+    unknown_keys(data, FILE_KEYS, file_problem)
+    section = require_section(data, file_problem)
+    raw = array_of_tables(data, "questions", file_problem)
+    if "questions" not in data:
+        file_problem("the file has no [[questions]]")
+    questions = []
+    for n, table in enumerate(raw):
+        q = _question(path, where, n, table, section or 0, course, problems)
+        if q is not None and section is not None:
+            questions.append(q)
+    return questions, problems
+
+
+def _question(path, where, n, q: dict, section: int, course: Course | None, problems: list[Problem]):
+    qid = q.get("id")
+    label = f'question "{qid}"' if nonempty_str(qid) else f"question {n + 1}"
+    count = len(problems)
+
+    def problem(message: str, *key) -> None:
+        problems.append(Problem(path, where.line("questions", n, *key), f"{label}: {message}"))
+
+    unknown_keys(q, QUESTION_KEYS, problem)
+    require_str(q, "id", problem)
+    prompt = require_str(q, "prompt", problem)
+    kind = q.get("kind")
+    if kind not in KINDS:
+        problem(f'"kind" must be one of {", ".join(KINDS)} (got {kind!r})', *(("kind",) if "kind" in q else ()))
+        return None
+    teaches = _teaches(q, course, problem)
+    scenario = _scenario(q, problem)
+    explain = q.get("explain", "")
+    if not isinstance(explain, str):
+        problem(f'"explain" must be a string (got {type_name(explain)})', "explain")
+
+    number = None
+    tolerance = 0.0
+    unit = ""
+    options: list[Option] = []
+    answers: list[str] = []
+    if kind == "number":
+        number, tolerance, unit = _number_answer(q, problem)
+        if not nonempty_str(explain):
+            problem('a number question needs "explain": the worked answer', *(("explain",) if "explain" in q else ()))
+        if "options" in q:
+            problem("a number question has no options", "options")
+    else:
+        for key in ("tolerance", "unit"):
+            if key in q:
+                problem(f'"{key}" only applies to number questions', key)
+        options = validate_options(q, problem, header="[[questions.options]]", need_text=kind != "algorithm",
+                                   keys_doc="an algorithm slug" if kind == "algorithm" else "a letter")
+        if kind == "algorithm" and options is not None:
+            _algorithm_keys(options, problem)
+        result = validate_answers(q, problem, options)
+        if result is not None:
+            answers, is_list = result
+            if kind == "multiple" and not is_list:
+                problem('a multiple question takes a list of keys, answer = ["a", "c"]', "answer")
+            elif kind != "multiple" and is_list:
+                problem(f'a {kind} question has one answer key, not a list (use kind = "multiple")', "answer")
+
+    if len(problems) > count:
+        return None
+    return Question(
+        id=qid, kind=kind, section=section, prompt=prompt, teaches=teaches,
+        options=tuple(options or ()), answers=frozenset(answers), number=number, tolerance=tolerance,
+        unit=unit, explain=explain, scenario=scenario, path=path, line=where.line("questions", n),
+    )  # fmt: skip
+
+
+def _teaches(q: dict, course: Course | None, problem) -> str:
+    teaches = require_str(q, "teaches", problem)
+    if teaches is None:
+        return ""
+    if "#" not in teaches:
+        problem(f'"teaches" must be LESSON_ID#STEP_SLUG (got "{teaches}")', "teaches")
+    elif course is not None:
+        check_link(teaches, course, lambda m: problem(m, "teaches"))
+    return teaches
+
+
+def check_link(link: str, course: Course, report) -> bool:
+    """Report (through `report(message)`) a LESSON#STEP link that does not resolve."""
+    if course.find_step(link) is not None:
+        return True
+    lesson_id, _, slug = link.partition("#")
+    ids = [lesson.id for lesson in course.lessons]
+    if lesson_id not in ids:
+        hint = closest(lesson_id, ids)
+        if not hint and course.broken:
+            hint = " (some lesson files failed to load)"
+        report(f'"{link}" links to no lesson "{lesson_id}"{hint}')
+    else:
+        slugs = [step.slug for step in course.lesson(lesson_id).steps]
+        report(f'"{link}": lesson "{lesson_id}" has no step "{slug}"{closest(slug, slugs)}')
+    return False
+
+
+def _scenario(q: dict, problem) -> str | None:
+    if "scenario" not in q:
+        return None
+    from lbtutor.sim.scenarios import names
+
+    value = q["scenario"]
+    if not isinstance(value, str) or value not in names():
+        hint = closest(value, names()) if isinstance(value, str) else ""
+        problem(f"unknown scenario {value!r}{hint}; see lbtutor sim --list-scenarios", "scenario")
+        return None
+    return value
+
+
+def _number_answer(q: dict, problem) -> tuple[float | None, float, str]:
+    answer = q.get("answer")
+    if "answer" not in q:
+        problem('needs "answer" (a number)')
+    elif not is_number(answer) or not math.isfinite(answer):
+        problem(f'"answer" of a number question must be a number (got {type_name(answer)})', "answer")
+        answer = None
+    tolerance = q.get("tolerance")
+    if "tolerance" not in q:
+        problem('a number question needs "tolerance" (absolute; 0 for exact)')
+        tolerance = 0.0
+    elif not is_number(tolerance) or not math.isfinite(tolerance) or tolerance < 0:
+        problem(f'"tolerance" must be a number of 0 or more (got {tolerance!r})', "tolerance")
+        tolerance = 0.0
+    unit = q.get("unit")
+    if "unit" not in q:
+        problem('a number question needs "unit" (what the number counts, e.g. "servers")')
+        unit = ""
+    elif not nonempty_str(unit):
+        problem(f'"unit" must be a non-empty string (got {type_name(unit)})', "unit")
+        unit = ""
+    return (float(answer) if is_number(answer) else None), float(tolerance), unit
+
+
+def _algorithm_keys(options, problem) -> None:
+    from lbtutor.sim.balancers import ALGORITHMS
+
+    for n, opt in enumerate(options):
+        if opt.key not in ALGORITHMS:
+            problem(f'option "{opt.key}" is not an algorithm slug{closest(opt.key, ALGORITHMS)}; '
+                    f"choose from {', '.join(ALGORITHMS)}", "options", n, "key")  # fmt: skip

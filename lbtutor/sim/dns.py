@@ -7,6 +7,7 @@ happened to the server behind it in the meantime.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 
 from lbtutor.sim.config import ConfigError
@@ -28,6 +29,9 @@ class RoundRobinDns:
     def resolve(self) -> str | None:
         """The next address in rotation (None once every record has been withdrawn)."""
         self.queries += 1
+        return self._next_address()
+
+    def _next_address(self) -> str | None:
         if not self.records:
             return None
         address = self.records[self._turn % len(self.records)]
@@ -64,6 +68,23 @@ class CachingClients:
             return None
         self.cache[client] = (address, now + self.dns.ttl)
         return address
+
+    def prime(self, clients: int, mean_gap: float, now: float, rng: random.Random) -> None:
+        """Start as if the clients had been running for a long time, not all resolving at once.
+
+        A client re-resolves at its first request after its answer expires, so it holds a valid
+        answer for ttl seconds out of every ttl + mean_gap on average (mean_gap: the mean time
+        between its requests), and a valid answer's remaining life is uniform on (0, ttl).
+        """
+        ttl = self.dns.ttl
+        if ttl <= 0:
+            return
+        valid_share = ttl / (ttl + mean_gap)
+        for client in range(clients):
+            if rng.random() < valid_share:
+                address = self.dns._next_address()
+                if address is not None:
+                    self.cache[client] = (address, now + rng.random() * ttl)
 
     def holding(self, address: str, now: float) -> int:
         """How many clients have an unexpired answer pointing at `address`."""

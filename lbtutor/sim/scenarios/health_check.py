@@ -67,9 +67,11 @@ class HealthCheckRun(ScenarioRun):
     def _verdict(self, name: str, healthy: bool, now: float) -> None:
         h = self.checker.health[name]
         if healthy:
-            self.note(f"{name} passed {h.passes} probes in a row (rise {self.params['rise']}): back in rotation", at=now)
+            self.note(f"{name} passed {_probes(h.passes)} in a row (rise {self.params['rise']}): "
+                      "back in rotation", at=now)
         else:
-            self.note(f"{name} failed {h.failures} probes in a row (fall {self.params['fall']}): out of rotation", at=now)
+            self.note(f"{name} failed {_probes(h.failures)} in a row (fall {self.params['fall']}): "
+                      "out of rotation", at=now)
 
     # -- the interface ---------------------------------------------------------------------
     def _advance(self, t: float) -> None:
@@ -109,6 +111,10 @@ class HealthCheckRun(ScenarioRun):
                 note=f"{SICK} is {state} and {verdict}; {self.sim.failed} requests failed",
             )
         ]
+
+
+def _probes(n: int) -> str:
+    return f"{n} probe" if n == 1 else f"{n} probes"
 
 
 def _check_story(p: dict, duration: float) -> None:

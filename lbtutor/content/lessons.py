@@ -275,6 +275,7 @@ class _StepDraft:
     segments: list = field(default_factory=list)
     text: list[str] = field(default_factory=list)
     checks: int = 0
+    blocks: int = 0  # lab/check fences, valid or not
 
     def flush(self) -> None:
         chunk = _trim_blank_lines(self.text)
@@ -323,6 +324,7 @@ def _parse_lesson(path: Path) -> _Parsed:
             elif kind:
                 step = steps[-1]
                 step.flush()
+                step.blocks += 1
                 block = _parse_block(path, kind, lines[i + 1:close], lineno, link_id, step, problems)
                 if block is not None:
                     step.segments.append(block)
@@ -351,7 +353,7 @@ def _parse_lesson(path: Path) -> _Parsed:
     if steps:
         steps[-1].flush()
 
-    if preamble:
+    if preamble and steps:
         problems.append(Problem(path, preamble[0],
                                 "text before the first step is never shown; start a step with a '## Title' line"))
     if not steps and body_start <= len(lines):
@@ -368,7 +370,7 @@ def _parse_lesson(path: Path) -> _Parsed:
                                     "links need unique step titles"))
         else:
             slugs[step.slug] = step.line
-        if not step.segments:
+        if not step.segments and not step.blocks:
             problems.append(Problem(path, step.line, f'step "{step.title}" is empty'))
 
     problems.sort(key=lambda p: p.line)

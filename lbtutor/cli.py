@@ -9,7 +9,7 @@ import sys
 from lbtutor import __version__
 
 # subcommand -> module in lbtutor.commands exposing add_parser(subparsers) and run(args) -> int
-COMMANDS = ["sim", "check", "progress"]
+COMMANDS = ["sim", "tutor", "check", "progress"]
 
 
 class Parser(argparse.ArgumentParser):

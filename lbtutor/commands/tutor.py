@@ -1,0 +1,25 @@
+"""`lbtutor` / `lbtutor tutor`: open the tutor app (the course map, lessons, labs and checks)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def add_parser(sub) -> None:
+    sub.add_parser(
+        "tutor",
+        help="open the tutor (the default when no command is given)",
+        description="Open the tutor. Use the top-level --lessons and --data-dir options to change folders.",
+    )
+
+
+def run(args) -> int:
+    lessons = getattr(args, "lessons", None)
+    if lessons and not Path(lessons).is_dir():
+        print(f"lbtutor: error: --lessons {lessons}: no such folder", file=sys.stderr)
+        return 2
+    from lbtutor.ui.app import make_app
+
+    make_app(lessons_dir=lessons, data_dir=getattr(args, "data_dir", None)).run()
+    return 0

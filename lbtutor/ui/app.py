@@ -1,0 +1,201 @@
+"""The lbtutor Textual app: one App that owns the course, the learner's progress and navigation.
+
+Screens ask the app to navigate (`open_step`, `go_home`, `show_help`); the app loads the lessons
+and opens the progress store after the first frame so start-up stays fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+
+from lbtutor.paths import assets_dir
+from lbtutor.ui.commands import TutorCommands
+from lbtutor.ui.screens.home import HomeScreen
+
+if TYPE_CHECKING:
+    from lbtutor.content.lessons import Course
+
+MIN_WIDTH, MIN_HEIGHT = 60, 20
+
+
+class LBTutorApp(App[None]):
+    """The tutor: course map, lessons with live labs and checks, help."""
+
+    TITLE = "lbtutor"
+    SUB_TITLE = "Load Balancing & Scaling"
+    CSS_PATH = [str(assets_dir() / "lbtutor.tcss")]
+    COMMANDS = App.COMMANDS | {TutorCommands}
+    BINDINGS = [
+        Binding("f1,question_mark", "help", "Help", tooltip="Every key, screen by screen", id="app.help", key_display="?"),
+    ]
+
+    def __init__(
+        self,
+        lessons_dir: str | Path | None = None,
+        data_dir: str | Path | None = None,
+        *,
+        autoplay_labs: bool = True,
+    ) -> None:
+        super().__init__()
+        self.lessons_dir = Path(lessons_dir) if lessons_dir else None
+        self.data_dir = data_dir
+        # Tests and snapshots turn this off so a lab shows a fixed, seeded moment.
+        self.autoplay_labs = autoplay_labs
+        self.course: Course | None = None
+        self.course_error: str | None = None
+        self.progress = None  # a ProgressStore, or a NullProgress if the store cannot be opened
+        self.ready = asyncio.Event()
+
+    # ------------------------------------------------------------------ start-up
+    def get_default_screen(self) -> HomeScreen:
+        return HomeScreen()
+
+    def on_mount(self) -> None:
+        self._check_size(self.size.width, self.size.height)
+        self.call_after_refresh(self._load)
+
+    def _load(self) -> None:
+        from lbtutor.content.lessons import load_course
+
+        try:
+            self.course = load_course(self.lessons_dir)
+        except Exception as exc:  # a missing or unreadable folder: say so on the course map
+            self.course_error = f"Could not load lessons from {self.lessons_dir or 'the bundled folder'}: {exc}"
+        self.progress = self._open_progress()
+        self.ready.set()
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                screen.refresh_course()
+
+    def _open_progress(self):
+        from lbtutor.ui.null_progress import NullProgress
+
+        try:
+            from lbtutor.content.progress import ProgressStore
+
+            store = ProgressStore.open(self.data_dir)
+        except Exception as exc:
+            self.notify(
+                f"Progress cannot be saved this session: {exc}",
+                title="Progress not saved",
+                markup=False,
+                severity="error",
+                timeout=10,
+            )
+            return NullProgress()
+        moved = getattr(store, "recovered_from", None)
+        if moved:
+            self.notify(
+                f"Your progress file was damaged. It was moved to {moved} and a fresh one started.",
+                title="Progress file recovered",
+                markup=False,
+                severity="warning",
+                timeout=12,
+            )
+        return store
+
+    def on_unmount(self) -> None:
+        if self.progress is not None:
+            self.progress.close()
+
+    # ----------------------------------------------------------------- too small
+    def on_resize(self, event: events.Resize) -> None:
+        self._check_size(event.size.width, event.size.height)
+
+    def _check_size(self, width: int, height: int) -> None:
+        from lbtutor.ui.screens.too_small import TooSmallScreen
+
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        showing = isinstance(self.screen, TooSmallScreen)
+        if small and not showing:
+            self.push_screen(TooSmallScreen(MIN_WIDTH, MIN_HEIGHT))
+        elif showing:
+            if small:
+                self.screen.update_size(width, height)
+            else:
+                self.pop_screen()
+
+    # ---------------------------------------------------------------- navigation
+    def go_home(self) -> None:
+        """Close every screen above the course map."""
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+
+    def open_step(self, lesson_id: str, index: int = 0) -> None:
+        """Show step `index` of a lesson, reusing the lesson screen if that lesson is open."""
+        from lbtutor.ui.screens.lesson import LessonScreen
+
+        if self.course is None:
+            return
+        try:
+            lesson = self.course.lesson(lesson_id)
+        except KeyError:
+            lesson = None
+        if lesson is None or not lesson.steps:
+            self.notify(f"There is no lesson {lesson_id!r}.", severity="warning", markup=False)
+            return
+        index = max(0, min(index, len(lesson.steps) - 1))
+        screen = self.screen
+        if isinstance(screen, LessonScreen) and screen.lesson.id == lesson_id:
+            screen.go_to(index)
+            return
+        self.go_home()
+        self.push_screen(LessonScreen(lesson, index))
+
+    def open_key(self, key: str) -> bool:
+        """Open a `LESSON_ID#STEP_SLUG` (or a bare lesson id) link. False if it names nothing."""
+        if self.course is None:
+            return False
+        found = self.course.find_step(key) if "#" in key else None
+        if found is not None:
+            lesson, step = found
+            self.open_step(lesson.id, step.index)
+            return True
+        if "#" not in key and any(lesson.id == key for lesson in self.course.lessons):
+            self.open_step(key, 0)
+            return True
+        return False
+
+    def action_help(self) -> None:
+        from lbtutor.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_reset_progress(self) -> None:
+        from lbtutor.ui.screens.confirm import ConfirmScreen
+
+        def done(confirmed: bool | None) -> None:
+            if not confirmed or self.progress is None:
+                return
+            self.progress.reset()
+            self.notify("Every step and answer is forgotten. Start again whenever you like.", title="Progress reset")
+            for screen in self.screen_stack:
+                if hasattr(screen, "refresh_progress"):
+                    screen.refresh_progress()
+
+        self.push_screen(
+            ConfirmScreen(
+                "Reset progress?",
+                "This forgets every step you have read and every answer you have given. It cannot be undone.",
+                yes="Reset",
+                no="Keep my progress",
+            ),
+            done,
+        )
+
+
+def make_app(
+    lessons_dir: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    *,
+    autoplay_labs: bool = True,
+) -> LBTutorApp:
+    """The app as the CLI runs it; tests pass their own lesson folder and data dir."""
+    return LBTutorApp(lessons_dir, data_dir, autoplay_labs=autoplay_labs)

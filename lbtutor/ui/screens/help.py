@@ -1,0 +1,145 @@
+"""Help: every key of every screen, read from the screens' own bindings so it never goes stale."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+
+@dataclass(frozen=True)
+class HelpSection:
+    """One screen's keys: its bindings, plus keys that are not bindings (letters, mouse)."""
+
+    title: str
+    bindings: Callable[[], list[Binding]]
+    extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+def _bindings(*cls_paths: str) -> Callable[[], list[Binding]]:
+    """The bindings of the named classes (imported only when help is opened)."""
+
+    def load() -> list[Binding]:
+        import importlib
+
+        found: list[Binding] = []
+        for path in cls_paths:
+            module, _, name = path.rpartition(".")
+            cls = getattr(importlib.import_module(module), name)
+            found += Binding.make_bindings(cls.BINDINGS)
+        return found
+
+    return load
+
+
+# Other screens add their section with HELP_SECTIONS.append(HelpSection(...)).
+HELP_SECTIONS: list[HelpSection] = [
+    HelpSection(
+        "Everywhere",
+        _bindings("lbtutor.ui.app.LBTutorApp"),
+        (
+            ("ctrl+p", "Command palette: open any lesson or step by name, Help, Home, Reset progress, themes"),
+            ("ctrl+q", "Quit (your progress is saved as you go)"),
+            ("mouse", "Click options, rows and buttons; scroll with the wheel"),
+        ),
+    ),
+    HelpSection(
+        "Course map",
+        _bindings("lbtutor.ui.screens.home.HomeScreen", "lbtutor.ui.widgets.course_map.CourseMap"),
+        (("↑ ↓", "Move between modules"),),
+    ),
+    HelpSection(
+        "Lesson",
+        _bindings("lbtutor.ui.screens.lesson.LessonScreen"),
+        (
+            ("space", "Next step (same as →)"),
+            ("a, b, c…", "Answer the check on this step (or click an option)"),
+            ("↑ ↓ pgup pgdn", "Scroll a long step"),
+        ),
+    ),
+    HelpSection(
+        "Lesson contents panel",
+        _bindings("lbtutor.ui.widgets.step_toc.StepToc"),
+        (("↑ ↓ enter", "Choose a step and jump to it"),),
+    ),
+]
+
+
+class HelpScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape,q,f1,question_mark", "close", "Close help", tooltip="Back where you were", id="help.close", key_display="esc"),
+    ]
+
+    DEFAULT_CSS = """
+    HelpScreen #help-body {
+        height: 1fr;
+        padding: 0 2;
+    }
+    HelpScreen .help-intro {
+        margin: 1 0;
+    }
+    HelpScreen .help-title {
+        text-style: bold;
+        color: $text-accent;
+        margin-top: 1;
+        border-bottom: solid $accent 40%;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="help-body"):
+            yield Static(
+                Content.assemble(
+                    ("Keys, screen by screen. ", "bold"),
+                    "lbtutor is keyboard first and the mouse works too. "
+                    "The bar at the bottom always shows the keys of the screen you are on.",
+                ),
+                classes="help-intro",
+            )
+            for section in HELP_SECTIONS:
+                yield Static(Content(section.title), classes="help-title")
+                yield Static(self._table(section), classes="help-keys")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Help"
+        self.query_one("#help-body").focus()
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    def rows(self, section: HelpSection) -> list[tuple[str, str]]:
+        """(keys, meaning) per action: keys bound to the same action share a row."""
+        merged: dict[tuple[str, str], list[str]] = {}
+        for binding in section.bindings():
+            if binding.system:
+                continue
+            keys = merged.setdefault((binding.action, _describe(binding)), [])
+            display = self.app.get_key_display(binding)
+            if display not in keys:
+                keys.append(display)
+        rows = [(" ".join(keys), meaning) for (_, meaning), keys in merged.items()]
+        return rows + list(section.extra)
+
+    def _table(self, section: HelpSection) -> Table:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(min_width=12, style="bold", no_wrap=True)
+        table.add_column(ratio=1)
+        for keys, meaning in self.rows(section):
+            table.add_row(Text(keys), Text(meaning))
+        return table
+
+
+def _describe(binding: Binding) -> str:
+    if binding.tooltip and binding.description:
+        return f"{binding.description}: {binding.tooltip[0].lower()}{binding.tooltip[1:]}"
+    return binding.tooltip or binding.description

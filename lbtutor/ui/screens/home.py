@@ -1,0 +1,173 @@
+"""Home: the course map with progress, and "continue" back to the exact step last seen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Static
+
+from lbtutor.ui.widgets.course_map import CourseMap, MapRow
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("c", "continue", "Continue", tooltip="Reopen the step you read last", id="home.continue"),
+        Binding("q", "app.quit", "Quit", tooltip="Leave lbtutor (your progress is saved)", id="home.quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="home"):
+            yield Static("Loading lessons…", id="home-intro")
+            yield Button("", id="continue", compact=True, disabled=True)
+            yield CourseMap(id="course-map")
+            yield Static("", id="module-details")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(CourseMap).focus()
+        if self.app.course is not None:  # type: ignore[attr-defined]
+            self.refresh_course()
+
+    def on_screen_resume(self) -> None:
+        if self.app.course is not None:  # type: ignore[attr-defined]
+            self.refresh_progress()
+
+    # ------------------------------------------------------------------- drawing
+    def refresh_course(self) -> None:
+        app = self.app
+        intro = self.query_one("#home-intro", Static)
+        if app.course_error:  # type: ignore[attr-defined]
+            intro.update(Content(app.course_error))  # type: ignore[attr-defined]
+            return
+        course = app.course  # type: ignore[attr-defined]
+        count = len(course.lessons)
+        minutes = sum(lesson.minutes for lesson in course.lessons)
+        intro.update(
+            Content.assemble(
+                ("Load Balancing & Scaling", "bold"),
+                f" · {count} module{'s' if count != 1 else ''}, about {_hours(minutes)}. "
+                "Each step is one idea; watch it happen in a live lab, then check yourself.",
+            )
+        )
+        self.refresh_progress()
+
+    def refresh_progress(self) -> None:
+        app = self.app
+        if app.course is None or app.progress is None:  # type: ignore[attr-defined]
+            return
+        course_map = self.query_one(CourseMap)
+        course_map.show(app.course, app.progress)  # type: ignore[attr-defined]
+        self._update_continue()
+        self._show_details(course_map.current())
+
+    def _continue_target(self) -> tuple[str, int] | None:
+        app = self.app
+        course = app.course  # type: ignore[attr-defined]
+        if course is None or not course.lessons:
+            return None
+        position = app.progress.last_position() if app.progress else None  # type: ignore[attr-defined]
+        if position:
+            lesson_id, index = position
+            for lesson in course.lessons:
+                if lesson.id == lesson_id and 0 <= index < len(lesson.steps):
+                    return lesson_id, index
+        return course.lessons[0].id, 0
+
+    def _update_continue(self) -> None:
+        button = self.query_one("#continue", Button)
+        target = self._continue_target()
+        if target is None:
+            button.label = "No lessons to open"
+            button.disabled = True
+            return
+        lesson_id, index = target
+        lesson = self.app.course.lesson(lesson_id)  # type: ignore[attr-defined]
+        started = self.app.progress.last_position() is not None  # type: ignore[attr-defined]
+        verb = "Continue" if started else "Start"
+        step = lesson.steps[index]
+        button.label = Content(f"▶ {verb} (c): {lesson.title} › {step.title}  ·  step {index + 1} of {len(lesson.steps)}")
+        button.disabled = False
+
+    def _show_details(self, row: MapRow | None) -> None:
+        details = self.query_one("#module-details", Static)
+        if row is None:
+            details.update("")
+        elif row.broken is not None:
+            problems = [
+                f"{Path(p.path).name}:{p.line}: {p.message}" if p.line > 0 else f"{Path(p.path).name}: {p.message}"
+                for p in row.broken.problems
+            ]
+            details.update(
+                Content.assemble(
+                    (f"{row.broken.title} is unavailable", "bold"),
+                    ": its lesson file has problems, so the other modules work without it.\n",
+                    "\n".join(problems[:8]),
+                    f"\n… and {len(problems) - 8} more (run `lbtutor check` to see all)" if len(problems) > 8 else "",
+                )
+            )
+        else:
+            lesson = row.lesson
+            seen = self.app.progress.lesson_progress(lesson.id).steps_seen  # type: ignore[attr-defined]
+            parts: list = [(f"{lesson.section}. {lesson.title}", "bold"), f" · {len(lesson.steps)} steps:  "]
+            for step in lesson.steps:
+                mark = "✓ " if step.index in seen else "○ "
+                parts.append((mark, "bold" if step.index in seen else "dim"))
+                parts.append(step.title)
+                if step.index < len(lesson.steps) - 1:
+                    parts.append("  ")
+            details.update(Content.assemble(*parts))
+
+    # ------------------------------------------------------------------- actions
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_details(self.query_one(CourseMap).current())
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "continue":
+            event.stop()
+            self.action_continue()
+
+    def action_continue(self) -> None:
+        target = self._continue_target()
+        if target:
+            self.app.open_step(*target)  # type: ignore[attr-defined]
+
+    def action_open(self) -> None:
+        row = self.query_one(CourseMap).current()
+        if row is None:
+            return
+        if row.broken is not None:
+            self.notify(
+                f"{row.broken.title} cannot be opened: its lesson file has problems (listed below the map).",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.app.open_step(row.lesson.id, self._resume_index(row.lesson))  # type: ignore[attr-defined]
+
+    def _resume_index(self, lesson) -> int:
+        """Where a module reopens: the step last seen in it, else its first unread step."""
+        progress = self.app.progress  # type: ignore[attr-defined]
+        position = progress.last_position()
+        if position and position[0] == lesson.id and position[1] < len(lesson.steps):
+            return position[1]
+        seen = progress.lesson_progress(lesson.id).steps_seen
+        unread = [step.index for step in lesson.steps if step.index not in seen]
+        if seen and unread:
+            return unread[0]
+        return 0
+
+
+def _hours(minutes: int) -> str:
+    if minutes < 90:
+        return f"{minutes} min"
+    return f"{minutes / 60:.1f} hours".replace(".0 ", " ")

@@ -1,0 +1,265 @@
+"""A lesson, one step at a time: Markdown text with live labs and checks embedded in it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Markdown, OptionList, Static
+
+from lbtutor.ui.widgets.check_block import CheckBlockView
+from lbtutor.ui.widgets.lab_block import LabBlockView
+from lbtutor.ui.widgets.step_header import StepHeader
+from lbtutor.ui.widgets.step_toc import StepToc
+
+if TYPE_CHECKING:
+    from lbtutor.content.lessons import Lesson
+
+LAB_ACTIONS = {"lab", "switch_algorithm", "compare"}
+
+
+class LessonScreen(Screen[None]):
+    STEP = Binding.Group("Step")
+    SPEED = Binding.Group("Speed")
+    BINDINGS = [
+        Binding("left", "previous", "Back", tooltip="Previous step", id="lesson.previous", priority=True, key_display="←", group=STEP),
+        Binding("right,space", "next", "Next", tooltip="Next step (space works too)", id="lesson.next", priority=True, key_display="→", group=STEP),
+        Binding("t", "contents", "Contents", tooltip="Jump to any step of this lesson", id="lesson.contents"),
+        Binding("escape", "home", "Map", tooltip="Back to the course map", id="lesson.home", key_display="esc"),
+        Binding("p", "lab('toggle_pause')", "Pause", tooltip="Pause or play the lab", id="lab.pause"),
+        Binding("minus,underscore", "lab('slower')", "Slower", tooltip="Play the lab slower", id="lab.slower", key_display="-", group=SPEED),
+        Binding("plus,equals_sign", "lab('faster')", "Faster", tooltip="Play the lab faster", id="lab.faster", key_display="+", group=SPEED),
+        Binding("full_stop", "lab('step_once')", "Step", tooltip="Advance the lab a little (while paused)", id="lab.step", show=False, key_display="."),
+        Binding("m", "switch_algorithm", "Algorithm", tooltip="Switch the lab to its next algorithm", id="lab.algorithm"),
+        Binding("v", "compare", "Compare", tooltip="Run all the lab's algorithms side by side on the same traffic", id="lab.compare"),
+        Binding("enter", "submit_check", "Check answer", tooltip="Submit the options you picked", id="check.submit"),
+        Binding("r", "retry_check", "Try again", tooltip="Clear your answer and answer again", id="check.retry"),
+    ]
+
+    def __init__(self, lesson: Lesson, index: int = 0) -> None:
+        super().__init__()
+        self.lesson = lesson
+        self.index = index
+        self._shown: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield StepHeader(id="step-header")
+        with Horizontal(id="lesson-main"):
+            yield StepToc(id="toc")
+            yield VerticalScroll(id="body")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.sub_title = f"{self.lesson.section}. {self.lesson.title}"
+        await self._show_step()
+        self.query_one("#body").focus()
+
+    # ------------------------------------------------------------------ steps
+    def go_to(self, index: int) -> None:
+        """Show step `index` (called by the app, e.g. from the command palette)."""
+        self.index = max(0, min(index, len(self.lesson.steps) - 1))
+        self.call_later(self._show_step)
+
+    async def _show_step(self) -> None:
+        if self._shown == self.index:
+            return
+        self._shown = self.index
+        step = self.lesson.steps[self.index]
+        app = self.app
+        body = self.query_one("#body", VerticalScroll)
+        for lab in body.query(LabBlockView):
+            lab.set_active(False)
+        await body.remove_children()
+        widgets = []
+        from lbtutor.content.lessons import CheckBlock, LabBlock
+
+        for segment in step.segments:
+            if isinstance(segment, LabBlock):
+                widgets.append(LabBlockView(segment, autoplay=app.autoplay_labs))  # type: ignore[attr-defined]
+            elif isinstance(segment, CheckBlock):
+                widgets.append(CheckBlockView(segment, app.progress.answer_for(segment.id)))  # type: ignore[attr-defined]
+            elif segment.strip():
+                widgets.append(Markdown(segment, open_links=False))
+        widgets.append(Static(self._end_note(), classes="step-end"))
+        await body.mount_all(widgets)
+        body.scroll_home(animate=False)
+        app.progress.record_view(self.lesson.id, self.index, step.slug)  # type: ignore[attr-defined]
+        seen = app.progress.lesson_progress(self.lesson.id).steps_seen  # type: ignore[attr-defined]
+        self.query_one(StepHeader).show(self.lesson, self.index, seen)
+        toc = self.query_one(StepToc)
+        if toc.is_open:
+            toc.show_lesson(self.lesson, self.index, seen)
+        self._activate_labs(self.is_active)
+        self.refresh_bindings()
+
+    def _end_note(self) -> Content:
+        last = len(self.lesson.steps) - 1
+        if self.index < last:
+            following = self.lesson.steps[self.index + 1]
+            return Content.assemble(("→ next: ", "bold"), following.title)
+        following_lesson = self._next_lesson()
+        if following_lesson is None:
+            return Content.assemble(("End of the course. ", "bold"), "→ returns to the course map.")
+        return Content.assemble(
+            ("End of this module. ", "bold"),
+            f"→ starts {following_lesson.section}. {following_lesson.title}.",
+        )
+
+    def _next_lesson(self) -> Lesson | None:
+        lessons = self.app.course.lessons  # type: ignore[attr-defined]
+        ids = [lesson.id for lesson in lessons]
+        if self.lesson.id not in ids:
+            return None
+        position = ids.index(self.lesson.id)
+        return lessons[position + 1] if position + 1 < len(lessons) else None
+
+    async def action_next(self) -> None:
+        if self.index < len(self.lesson.steps) - 1:
+            self.index += 1
+            await self._show_step()
+            return
+        following = self._next_lesson()
+        if following is None:
+            self.notify("You have reached the end of the course. Well done!", title="Course complete")
+            self.app.go_home()  # type: ignore[attr-defined]
+        else:
+            self.app.open_step(following.id, 0)  # type: ignore[attr-defined]
+
+    async def action_previous(self) -> None:
+        if self.index > 0:
+            self.index -= 1
+            await self._show_step()
+
+    def action_home(self) -> None:
+        self.app.go_home()  # type: ignore[attr-defined]
+
+    # -------------------------------------------------------------- contents
+    def action_contents(self) -> None:
+        toc = self.query_one(StepToc)
+        if toc.is_open:
+            toc.close()
+            self.query_one("#body").focus()
+            return
+        seen = self.app.progress.lesson_progress(self.lesson.id).steps_seen  # type: ignore[attr-defined]
+        toc.show_lesson(self.lesson, self.index, seen)
+        toc.open()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id != "toc":
+            return
+        event.stop()
+        self.query_one(StepToc).close()
+        self.query_one("#body").focus()
+        self.go_to(int(event.option.id or 0))
+
+    def on_step_toc_closed(self, event: StepToc.Closed) -> None:
+        self.query_one("#body").focus()
+
+    # ------------------------------------------------------------------ labs
+    def _labs(self) -> list[LabBlockView]:
+        return list(self.query_one("#body").query(LabBlockView))
+
+    def _target_lab(self) -> LabBlockView | None:
+        """The lab the keys act on: the first one in view, else the first of the step."""
+        labs = [lab for lab in self._labs() if lab.run is not None]
+        body = self.query_one("#body")
+        for lab in labs:
+            if lab.region.overlaps(body.region):
+                return lab
+        return labs[0] if labs else None
+
+    def _activate_labs(self, active: bool) -> None:
+        for lab in self._labs():
+            lab.set_active(active)
+
+    def on_screen_suspend(self) -> None:
+        self._activate_labs(False)
+
+    def on_screen_resume(self) -> None:
+        self._activate_labs(True)
+
+    def action_lab(self, method: str) -> None:
+        lab = self._target_lab()
+        if lab is not None:
+            getattr(lab, method)()
+
+    def action_switch_algorithm(self) -> None:
+        lab = self._target_lab()
+        if lab is not None and not lab.next_algorithm():
+            self.notify("This lab runs a single algorithm.", severity="information")
+
+    def action_compare(self) -> None:
+        lab = self._target_lab()
+        if lab is not None:
+            lab.toggle_compare()
+            self.refresh_bindings()
+
+    # ---------------------------------------------------------------- checks
+    def _checks(self) -> list[CheckBlockView]:
+        return list(self.query_one("#body").query(CheckBlockView))
+
+    def on_key(self, event: events.Key) -> None:
+        key = event.character
+        if not key or len(key) != 1 or not key.isalnum():
+            return
+        for check in self._checks():
+            if not check.answered and check.press(key.lower()):
+                event.stop()
+                event.prevent_default()
+                return
+
+    def action_submit_check(self) -> None:
+        for check in self._checks():
+            if check.submit():
+                return
+
+    def action_retry_check(self) -> None:
+        for check in self._checks():
+            if check.retry():
+                self.refresh_bindings()
+                return
+
+    def on_check_block_view_answered(self, event: CheckBlockView.Answered) -> None:
+        event.stop()
+        self.app.progress.record_answer(  # type: ignore[attr-defined]
+            event.check.id, self.lesson.id, event.chosen, event.correct
+        )
+        self.refresh_bindings()
+
+    # -------------------------------------------------------------- bindings
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.is_mounted:
+            return True
+        try:
+            body = self.query_one("#body")
+        except Exception:
+            return True
+        if action in LAB_ACTIONS:
+            labs = [lab for lab in body.query(LabBlockView) if lab.run is not None]
+            if not labs:
+                return False
+            if action == "switch_algorithm":
+                return any(lab.can_switch for lab in labs)
+            if action == "compare":
+                return any(lab.can_compare for lab in labs)
+            return True
+        if action == "submit_check":
+            return any(check.can_submit for check in body.query(CheckBlockView))
+        if action == "retry_check":
+            return any(check.answered for check in body.query(CheckBlockView))
+        return True
+
+    # ------------------------------------------------------------------ links
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
+        event.stop()
+        href = event.href
+        if href.startswith(("http://", "https://")):
+            self.app.open_url(href)
+        elif not self.app.open_key(f"{self.lesson.id}{href}" if href.startswith("#") else href):  # type: ignore[attr-defined]
+            self.notify(f"That link points at {href}, which is not a step of this course.", markup=False)

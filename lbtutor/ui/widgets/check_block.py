@@ -1,0 +1,222 @@
+"""A quick question inside a lesson step: pick by key (a, b, c…) or mouse; every option explained."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from lbtutor.content.lessons import CheckBlock, Option
+
+
+class OptionLine(Vertical):
+    """One option of a check, and its explanation once answered; a click is the same as its key."""
+
+    DEFAULT_CSS = """
+    OptionLine {
+        height: auto;
+    }
+    OptionLine > .option-explain {
+        padding-left: 4;
+        display: none;
+    }
+    OptionLine.-answered > .option-explain {
+        display: block;
+    }
+    """
+
+    def __init__(self, option: Option) -> None:
+        super().__init__(classes="check-option")
+        self.option = option
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="option-text")
+        yield Static(Content(self.option.explain), classes="option-explain")
+
+    def show(self, text: Content, answered: bool) -> None:
+        self.query_one(".option-text", Static).update(text)
+        self.set_class(answered, "-answered")
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        self.query_ancestor(CheckBlockView).press(self.option.key)
+
+
+class CheckBlockView(Vertical):
+    """Asks `check.question`; after an answer, marks it right or wrong and explains every option."""
+
+    DEFAULT_CSS = """
+    CheckBlockView {
+        height: auto;
+        margin: 1 0;
+        padding: 0 1;
+        border: round $accent;
+        border-title-color: $accent;
+        border-title-style: bold;
+    }
+    CheckBlockView > .check-question {
+        text-style: bold;
+        margin-bottom: 1;
+    }
+    CheckBlockView > .check-option {
+        padding: 0 1;
+        margin-bottom: 1;
+        border-left: blank;
+    }
+    CheckBlockView > .check-option:hover {
+        background: $boost;
+    }
+    CheckBlockView > .check-option.-picked {
+        border-left: outer $accent;
+    }
+    CheckBlockView > .check-option.-right {
+        border-left: outer $success;
+    }
+    CheckBlockView > .check-option.-right > .option-text {
+        color: $text-success;
+    }
+    CheckBlockView > .check-option.-wrong {
+        border-left: outer $error;
+    }
+    CheckBlockView > .check-option.-wrong > .option-text {
+        color: $text-error;
+    }
+    CheckBlockView > .check-result {
+        text-style: bold;
+    }
+    CheckBlockView > .check-result.-right {
+        color: $text-success;
+    }
+    CheckBlockView > .check-result.-wrong {
+        color: $text-error;
+    }
+    """
+
+    class Answered(Message):
+        """The learner submitted an answer."""
+
+        def __init__(self, view: CheckBlockView, chosen: list[str], correct: bool) -> None:
+            super().__init__()
+            self.view = view
+            self.check = view.check
+            self.chosen = chosen
+            self.correct = correct
+
+    def __init__(self, check: CheckBlock, previous: tuple[list[str], bool] | None = None) -> None:
+        super().__init__(classes="check-block")
+        self.check = check
+        self.border_title = "Check yourself"
+        self.picked: set[str] = set()
+        self.answered = False
+        if previous is not None:
+            chosen, _ = previous
+            known = {option.key for option in check.options}
+            self.picked = {key for key in chosen if key in known}
+            self.answered = bool(self.picked)
+
+    @property
+    def correct(self) -> bool:
+        return self.answered and self.check.is_correct(self.picked)
+
+    @property
+    def keys(self) -> list[str]:
+        return [option.key for option in self.check.options]
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(self.check.question), classes="check-question")
+        for option in self.check.options:
+            yield OptionLine(option)
+        yield Static("", classes="check-result")
+
+    def on_mount(self) -> None:
+        self._draw()
+
+    # ------------------------------------------------------------------ input
+    def press(self, key: str) -> bool:
+        """A letter from the keyboard or a click. True if this check used it."""
+        if self.answered or key not in self.keys:
+            return False
+        if self.check.multiple:
+            self.picked ^= {key}
+            self._draw()
+        else:
+            self.picked = {key}
+            self._submit()
+        return True
+
+    @property
+    def can_submit(self) -> bool:
+        return self.check.multiple and not self.answered and bool(self.picked)
+
+    def submit(self) -> bool:
+        if not self.can_submit:
+            return False
+        self._submit()
+        return True
+
+    def retry(self) -> bool:
+        if not self.answered:
+            return False
+        self.answered = False
+        self.picked = set()
+        self._draw()
+        return True
+
+    def _submit(self) -> None:
+        self.answered = True
+        self._draw()
+        chosen = [key for key in self.keys if key in self.picked]
+        self.post_message(self.Answered(self, chosen, self.correct))
+
+    # ---------------------------------------------------------------- drawing
+    def _draw(self) -> None:
+        answers = self.check.answers
+        for line in self.query(OptionLine):
+            option = line.option
+            picked = option.key in self.picked
+            line.set_class(picked and not self.answered, "-picked")
+            line.set_class(self.answered and option.key in answers, "-right")
+            line.set_class(self.answered and option.key not in answers and picked, "-wrong")
+            line.show(self._option_content(option, picked), self.answered)
+        result = self.query_one(".check-result", Static)
+        result.set_class(self.answered and self.correct, "-right")
+        result.set_class(self.answered and not self.correct, "-wrong")
+        result.update(self._result_text())
+
+    def _option_content(self, option: Option, picked: bool) -> Content:
+        key = (f" {option.key} ", "reverse bold")
+        box = ""
+        if self.check.multiple:
+            box = "[x] " if picked else "[ ] "
+        if not self.answered:
+            return Content.assemble(key, " ", box, option.text)
+        right = option.key in self.check.answers
+        mark = ("✓ right", "bold") if right else ("✗ wrong", "bold")
+        parts: list = [key, " ", box, option.text, "   ", mark]
+        if picked:
+            parts.append(("  ← your answer", "italic"))
+        return Content.assemble(*parts)
+
+    def _result_text(self) -> Content:
+        keys = ", ".join(self.keys)
+        if not self.answered:
+            if self.check.multiple:
+                return Content(f"Choose every option that applies ({keys}), then press Enter.")
+            return Content(f"Press {_or_list(self.keys)}, or click an option.")
+        answer = ", ".join(key for key in self.keys if key in self.check.answers)
+        if self.correct:
+            return Content("✓ Right. Each option is explained above. (r: try again)")
+        return Content(f"✗ Not quite: the answer is {answer}. Each option is explained above. (r: try again)")
+
+
+def _or_list(keys: list[str]) -> str:
+    if len(keys) <= 1:
+        return "".join(keys)
+    return ", ".join(keys[:-1]) + " or " + keys[-1]
+

@@ -107,8 +107,8 @@ class SlowStartRun(ScenarioRun):
         return {
             "cold_peak_connections": a.cold_peak,
             "cold_peak_connections_slow_start": b.cold_peak,
-            "first_seconds_share": a.first_share,
-            "first_seconds_share_slow_start": b.first_share,
+            "first_second_share": a.first_share,
+            "first_second_share_slow_start": b.first_share,
             "cold_requests": a.cold_requests,
             "cold_requests_slow_start": b.cold_requests,
             "new_server_p99": a.p99,
@@ -176,8 +176,8 @@ SCENARIO = Scenario(
     metrics=(
         Metric("cold_peak_connections", "connections", "most connections the new server held while cold, no slow start"),
         Metric("cold_peak_connections_slow_start", "connections", "the same with slow start"),
-        Metric("first_seconds_share", "share", "share of the requests of its first second that went to the new server, no slow start"),
-        Metric("first_seconds_share_slow_start", "share", "the same with slow start"),
+        Metric("first_second_share", "share", "share of the requests of its first second that went to the new server, no slow start"),
+        Metric("first_second_share_slow_start", "share", "the same with slow start"),
         Metric("cold_requests", "requests", "requests the new server took on while cold, no slow start"),
         Metric("cold_requests_slow_start", "requests", "the same with slow start"),
         Metric("new_server_p99", "s", "99th percentile latency of the new server's requests, no slow start"),

@@ -108,13 +108,13 @@ def load_tree(path: Path | str | None = None) -> tuple[DecisionTree | None, list
         problems.append(Problem(path, where.line(*key), message))
 
     unknown_keys(data, FILE_KEYS, problem)
-    nodes = _nodes(data, where, path, problems)
+    nodes, table_index = _nodes(data, where, path, problems)
     root = require_str(data, "root", problem)
     if root is not None and root not in nodes:
         problem(f'root "{root}" is not a node{closest(root, nodes)}', "root")
         root = None
     if root is not None:
-        _check_walk(root, nodes, path, problems)
+        _check_walk(root, nodes, path, problems, where, table_index)
     cases = _cases(data, nodes, where, path, problems)
     problems.sort(key=lambda p: p.line)
     if problems or root is None:
@@ -126,7 +126,8 @@ def validate_tree_file(path: Path | str) -> list[Problem]:
     return load_tree(path)[1]
 
 
-def _nodes(data, where, path, problems) -> dict[str, Node]:
+def _nodes(data, where, path, problems) -> tuple[dict[str, Node], dict[str, int]]:
+    """The nodes by id, and each id's position among the [[nodes]] tables (to find key lines)."""
     from lbtutor.sim.balancers import ALGORITHMS
     from lbtutor.sim.scenarios import names as scenario_names
 
@@ -136,6 +137,7 @@ def _nodes(data, where, path, problems) -> dict[str, Node]:
     if "nodes" not in data:
         file_problem("the tree has no [[nodes]]")
     nodes: dict[str, Node] = {}
+    table_index: dict[str, int] = {}
     for n, table in enumerate(array_of_tables(data, "nodes", file_problem)):
         nid = table.get("id")
         label = f'node "{nid}"' if nonempty_str(nid) else f"node {n + 1}"
@@ -149,6 +151,7 @@ def _nodes(data, where, path, problems) -> dict[str, Node]:
         if nid in nodes:
             problem(f'id "{nid}" is already used at line {nodes[nid].line}', "id")
             continue
+        table_index[nid] = n
         is_question, is_leaf = "question" in table, "algorithm" in table
         if is_question == is_leaf:
             problem('a node is either a question (question, yes, no) or a leaf (algorithm, why, instead, scenario)')
@@ -170,16 +173,18 @@ def _nodes(data, where, path, problems) -> dict[str, Node]:
             problem(f'unknown scenario "{scenario}"{closest(scenario, scenario_names())}; '
                     "see lbtutor sim --list-scenarios", "scenario")  # fmt: skip
         nodes[nid] = Node(nid, line, **{**values, "algorithm": values["algorithm"] or "?"})
-    return nodes
+    return nodes, table_index
 
 
-def _check_walk(root: str, nodes: dict[str, Node], path: Path, problems: list[Problem]) -> None:
+def _check_walk(root: str, nodes: dict[str, Node], path: Path, problems: list[Problem], where,
+                where_index: dict[str, int]) -> None:  # fmt: skip
     """Targets exist, no cycles, every node reachable: then every walk ends at a leaf."""
     for node in nodes.values():
         for answer in ("yes", "no"):
             target = getattr(node, answer)
             if not node.is_leaf and target and target not in nodes:
-                problems.append(Problem(path, node.line,
+                line = where.line("nodes", where_index[node.id], answer)
+                problems.append(Problem(path, line,
                                         f'node "{node.id}": {answer} leads to "{target}", which is not a node'
                                         f"{closest(target, nodes)}"))  # fmt: skip
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done

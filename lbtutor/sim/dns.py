@@ -94,3 +94,23 @@ class CachingClients:
         """When the last cached answer pointing at `address` expires (None if none is cached)."""
         times = [expires for a, expires in self.cache.values() if a == address]
         return max(times) if times else None
+
+
+def expected_failures_after_death(
+    *, rate: float, addresses: int, clients: int, ttl: float, withdraw_after: float
+) -> float:
+    """Expected failed requests when the server behind one of `addresses` DNS records dies.
+
+    `rate` requests per second come from `clients` clients, each a Poisson stream.
+
+    Until the record is withdrawn, 1/addresses of all requests go to the dead address (fresh answers
+    come round robin, cached ones were). After that only clients holding a still-valid cached copy
+    fail. A client re-resolves at its first request after expiry, so it holds a valid answer a
+    share ttl / (ttl + clients/rate) of the time, and at the withdrawal the remaining life of its
+    answer is uniform on (0, ttl): on average ttl / 2 more seconds of failures.
+    """
+    per_address = rate / addresses
+    if ttl <= 0:
+        return per_address * withdraw_after
+    valid_share = ttl / (ttl + clients / rate)
+    return per_address * (withdraw_after + valid_share * ttl / 2)

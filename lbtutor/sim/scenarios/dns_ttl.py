@@ -12,7 +12,7 @@ from __future__ import annotations
 import simpy
 
 from lbtutor.sim.config import SimConfig
-from lbtutor.sim.dns import CachingClients, RoundRobinDns
+from lbtutor.sim.dns import CachingClients, RoundRobinDns, expected_failures_after_death
 from lbtutor.sim.engine import Simulation
 from lbtutor.sim.health import HealthChecker
 from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
@@ -110,8 +110,8 @@ class DnsTtlRun(ScenarioRun):
         return {
             "failed_requests": self.dns_side.failed,
             "failure_window": self.dns_failures.window(p["fail_at"]),
-            "predicted_failed_requests": predicted_dns_failures(
-                rate=p["rate"], servers=p["servers"], clients=p["clients"], ttl=p["ttl"],
+            "predicted_failed_requests": expected_failures_after_death(
+                rate=p["rate"], addresses=p["servers"], clients=p["clients"], ttl=p["ttl"],
                 withdraw_after=p["withdraw_after"],
             ),
             "clients_caching_dead": self.caching_dead_at_failure,
@@ -143,23 +143,6 @@ class DnsTtlRun(ScenarioRun):
                 note=f"{self.balancer_side.failed} requests failed",
             ),
         ]
-
-
-def predicted_dns_failures(*, rate: float, servers: int, clients: int, ttl: float,
-                           withdraw_after: float) -> float:
-    """Expected failed requests when one of `servers` DNS-balanced servers dies.
-
-    Until the record is withdrawn, 1/servers of all requests go to the dead address (fresh answers
-    come round robin, cached ones were). After that only clients holding a still-valid cached copy
-    fail. A client re-resolves at its first request after expiry, so it holds a valid answer a
-    share ttl / (ttl + clients/rate) of the time, and at the withdrawal the remaining life of its
-    answer is uniform on (0, ttl): on average ttl / 2 more seconds of failures.
-    """
-    per_server = rate / servers
-    if ttl <= 0:
-        return per_server * withdraw_after
-    valid_share = ttl / (ttl + clients / rate)
-    return per_server * (withdraw_after + valid_share * ttl / 2)
 
 
 def _check_story(p: dict, duration: float) -> None:

@@ -114,6 +114,9 @@ class L4VersusL7Run(ScenarioRun):
             path: self._pool(path, n, "least-connections", max(p["rate"] * share[path], 1e-3), WORK[path])
             for path, n in sizes.items()
         }
+        for path, pool in self.pools.items():
+            for i, server in enumerate(pool.servers):
+                server.name = f"{path.strip('/')}{i + 1}"  # api1, static1, ws1: one bar label per pool
         overhead = (p["parse_ms"] + p["tls_ms"]) / 1000.0
         self.overhead = overhead
         self.balancer = Simulation(

@@ -9,7 +9,7 @@ import pytest
 from lbtutor.sim.scenarios import ScenarioError, get, run_scenario
 from lbtutor.sim.scenarios.aggregation import PAYLOADS
 
-MINE = ("gateway", "aggregation")
+MINE = ("gateway", "aggregation", "vertical-vs-horizontal")
 
 
 def build(name, seed=1, **overrides):
@@ -185,3 +185,50 @@ def test_a_mobile_only_run_never_calls_recommendations():
     run = build("aggregation", client="mobile")
     for gateway in run.gateways.values():
         assert gateway.server("recommendations").total_served == 0
+
+
+# --------------------------------------------------------------------- vertical-vs-horizontal
+
+
+@pytest.mark.parametrize("steps, max_speed", [(4, 8.0), (6, 4.0), (1, 8.0)])
+def test_capacity_and_cost_follow_the_price_list(steps, max_speed):
+    m = build("vertical-vs-horizontal", steps=steps, max_speed=max_speed, unit_rate=10.0,
+              unit_cost=100.0, cost_exponent=1.5, duration=20.0, fail_at=19.0).metrics()
+    size = min(steps, max_speed)  # no machine bigger than the cap is sold
+    assert m["capacity_up"] == 10.0 * size
+    assert m["cost_up"] == pytest.approx(100.0 * size**1.5)
+    assert m["capacity_out"] == 10.0 * steps
+    assert m["cost_out"] == 100.0 * steps
+
+
+def test_when_the_big_server_dies_every_request_from_then_on_fails():
+    run = build("vertical-vs-horizontal", fail_at=90.0, duration=150.0)
+    at_failure = run.before["up"]
+    m = run.metrics()
+    # Exact accounting: what it held, plus every arrival after the failure.
+    assert m["failed_up"] == at_failure["in_system"] + run.up.arrived - at_failure["arrived"]
+    assert run.up.completed == at_failure["completed"]  # nothing was answered after the failure
+    assert m["capacity_left_up"] == 0
+    # Arrivals after it are Poisson at the full-size demand, 0.7 x 40 req/s for 60 s.
+    expected = 0.7 * 40 * 60
+    assert abs((run.up.arrived - at_failure["arrived"]) - expected) <= 4 * math.sqrt(expected)
+
+
+def test_when_one_of_k_small_servers_dies_it_costs_its_share_until_detection_and_1_over_k_capacity():
+    run = build("vertical-vs-horizontal", steps=4, fail_at=90.0, detect_after=3.0)
+    m = run.metrics()
+    arrived_while_undetected = run.before["out_detected"]["arrived"] - run.before["out"]["arrived"]
+    # Round robin hands the dead server every 4th request (give or take one at either end).
+    sent_to_dead = m["failed_out"] - run.victim_in_flight
+    assert abs(sent_to_dead - arrived_while_undetected / 4) <= 1
+    assert m["capacity_left_out"] == pytest.approx(m["capacity_out"] * 3 / 4)
+    assert m["availability_out"] > 0.99 > 0.6 > m["availability_up"]
+
+
+def test_past_the_hardware_cap_the_big_server_falls_behind():
+    # Steps 5 and 6 ask 45 and 54 req/s of a box capped at 40: its queue grows by about
+    # 5/s for 15 s and 14/s for 15 s, ~285 requests by t=90; a random walk's spread over that
+    # span is ~50, so half the expected backlog is a safe floor.
+    run = build("vertical-vs-horizontal", steps=6, max_speed=4.0, load=0.9, fail_at=90.0)
+    assert run.before["up"]["in_system"] >= 0.5 * (5 * 15 + 14 * 15)
+    assert run.before["out"]["in_system"] < run.before["up"]["in_system"] / 2  # six small ones keep up

@@ -240,7 +240,10 @@ def test_two_lessons_with_one_id_are_reported(tmp_path):
 @pytest.mark.parametrize(
     "data",
     [b"\xff\xfe not utf-8", b"", b"+++\n", b"+++\nid = 1\n+++\n## x\ny\n", b"+++\n\x00\n+++",
-     b"## a step without front matter\ntext\n", b"+++\nid='a'\nsection=1\ntitle='t'\nminutes=1\n+++\n## s\n```check\n```\n"],
+     b"## a step without front matter\ntext\n",
+     b"+++\nid='a'\nsection=1\ntitle='t'\nminutes=1\n+++\n## s\n```check\nquestion = " + b"[" * 5000 + b"\n```\n",
+     b"+++\nid='a'\nsection=1\ntitle='t'\nminutes=1\n+++\n## s\n```check\nquestion = " + b"9" * 5000 + b"\n```\n",
+     b"+++\nid='a'\nsection=1\ntitle='t'\nminutes=1\n+++\n## s\n```lab\ntitle = 't'\nlook_for = 'l'\nalgorithms = ['random']\nservers = 1000000000\n```\n", b"+++\nid='a'\nsection=1\ntitle='t'\nminutes=1\n+++\n## s\n```check\n```\n"],
 )  # fmt: skip
 def test_garbage_never_raises(tmp_path, data):
     path = tmp_path / "01-x.md"

@@ -132,6 +132,8 @@ def _import(store, file: str) -> int:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return _fail(f"refused {file}: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")
+    except (ValueError, RecursionError):
+        return _fail(f"refused {file}: nested too deeply, or holds a number too long to read")
     try:
         added = store.import_(data)
     except ValueError as exc:

@@ -257,6 +257,12 @@ _HEADING = re.compile(r"^ {0,3}##(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _INT_KEYS = ("servers", "workers", "queue_limit", "clients")
 _FLOAT_KEYS = ("arrival_rate", "service_rate", "zipf")
 _LIST_KEYS = ("weights", "speeds")
+# What a live lab can draw and simulate at frame rate; beyond these a typo is the likelier story.
+ENGINE_LIMITS = {
+    "servers": 500, "workers": 1000, "queue_limit": 1_000_000, "clients": 10_000_000,
+    "arrival_rate": 1_000_000.0, "service_rate": 1_000_000.0, "zipf": 10.0,
+    "weights": 1_000_000.0, "speeds": 1_000_000.0,
+}  # fmt: skip
 
 
 @dataclass
@@ -616,8 +622,8 @@ def _lab_block(data, problem, fence_line):
         ok = False
 
     seed = data.get("seed", DEFAULT_LAB_SEED)
-    if not is_int(seed) or seed < 0:
-        problem(f'"seed" must be a whole number of 0 or more (got {seed!r})', "seed")
+    if not is_int(seed) or not 0 <= seed < 2**63:
+        problem(f'"seed" must be a whole number from 0 to 2**63 - 1 (got {seed!r})', "seed")
         ok = False
     speed = data.get("speed", DEFAULT_LAB_SPEED)
     if not is_number(speed) or not math.isfinite(speed) or not 0 < speed <= 1000:
@@ -666,6 +672,12 @@ def _engine_types(given: dict, problem) -> bool:
             ok = False
         elif key == "service_dist" and value not in SERVICE_DISTS:
             problem(f'"service_dist" must be one of {", ".join(SERVICE_DISTS)} (got {value!r})', key)
+            ok = False
+        elif key in ENGINE_LIMITS and max(value if isinstance(value, list) else [value]) > ENGINE_LIMITS[key]:
+            problem(f'"{key}" is at most {ENGINE_LIMITS[key]:g} in a lesson lab (got {value!r})', key)
+            ok = False
+        elif key in _LIST_KEYS and len(value) > ENGINE_LIMITS["servers"]:
+            problem(f'"{key}" has {len(value)} values; a lesson lab has at most {ENGINE_LIMITS["servers"]} servers', key)
             ok = False
     return ok
 

@@ -48,6 +48,9 @@ def parse_toml(text: str, first_line: int = 1) -> tuple[dict | None, int, str]:
             last = max(1, len(text.rstrip("\n").split("\n")))
             return None, first_line + last - 1, message[: m.start()] + " (at the end)"
         return None, first_line, message
+    except (RecursionError, ValueError) as exc:  # absurd nesting, or an integer of thousands of digits
+        kind = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(":")[0].lower()
+        return None, first_line, kind
 
 
 _ARRAY_HEADER = re.compile(r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]")

@@ -16,6 +16,7 @@ from lbtutor.sim.dns import CachingClients, RoundRobinDns, expected_failures_aft
 from lbtutor.sim.engine import Simulation
 from lbtutor.sim.health import HealthChecker
 from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
+from lbtutor.sim.scenarios.toolkit import lab_simulation
 from lbtutor.sim.traffic import stream
 
 DEAD = "s1"
@@ -52,8 +53,8 @@ class DnsTtlRun(ScenarioRun):
             clients=p["clients"], seed=seed,
         )
         # Same config and seed: both see the same arrivals, clients and demands.
-        self.dns_side = Simulation(config, env=env, generate_arrivals=False, window=5.0, sample_interval=0.5)
-        self.balancer_side = Simulation(config, env=env, window=5.0, sample_interval=0.5)
+        self.dns_side = lab_simulation(config, env=env, generate_arrivals=False)
+        self.balancer_side = lab_simulation(config, env=env)
         self.dns = RoundRobinDns([s.name for s in self.dns_side.servers], ttl=p["ttl"])
         self.clients = CachingClients(self.dns)
         self.clients.prime(p["clients"], p["clients"] / p["rate"], 0.0, stream(seed, "dns-prehistory"))

@@ -11,9 +11,9 @@ lets it back in for every lucky probe.
 from __future__ import annotations
 
 from lbtutor.sim.config import SimConfig
-from lbtutor.sim.engine import Simulation
 from lbtutor.sim.health import HealthChecker
 from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
+from lbtutor.sim.scenarios.toolkit import lab_simulation
 
 SICK = "s1"
 SERVICE_TIME = 0.05  # seconds of work per request: 50 ms
@@ -28,7 +28,7 @@ class HealthCheckRun(ScenarioRun):
             algorithm=p["algorithm"], servers=p["servers"], arrival_rate=p["rate"],
             service_rate=1.0 / SERVICE_TIME, seed=seed,
         )
-        self.sim = Simulation(config, window=5.0, sample_interval=0.5)
+        self.sim = lab_simulation(config)
         self.checker = HealthChecker(
             self.sim, interval=p["interval"], timeout=p["timeout"], fall=p["fall"],
             rise=p["rise"], check=p["check"], on_change=self._verdict,

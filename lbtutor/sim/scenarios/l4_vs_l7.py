@@ -21,6 +21,12 @@ import simpy
 from lbtutor.sim.config import SimConfig
 from lbtutor.sim.engine import Simulation
 from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
+from lbtutor.sim.scenarios.toolkit import (
+    lab_simulation,
+    on_complete,
+    sent_to,
+    utilization_since_start,
+)
 from lbtutor.sim.server import Request
 from lbtutor.sim.traffic import Traffic, stream
 
@@ -67,7 +73,7 @@ class RequestCounter:
 
     def _taken(self) -> dict:
         # Nothing is dropped or fails here: every request a server took is served or still there.
-        return {(i, s.name): s.total_served + s.active for i, p in enumerate(self.pools) for s in p.servers}
+        return {(i, s.name): sent_to(s) for i, p in enumerate(self.pools) for s in p.servers}
 
     def _measure(self, env):
         while True:
@@ -119,16 +125,16 @@ class L4VersusL7Run(ScenarioRun):
                 server.name = f"{path.strip('/')}{i + 1}"  # api1, static1, ws1: one bar label per pool
         overhead = (p["parse_ms"] + p["tls_ms"]) / 1000.0
         self.overhead = overhead
-        self.balancer = Simulation(
+        self.balancer = lab_simulation(
             SimConfig(servers=1, workers=BALANCER_WORKERS, arrival_rate=p["rate"],
                       service_rate=1.0 / max(overhead, 1e-6), seed=seed),
-            env=self.env, generate_arrivals=False, window=5.0, sample_interval=0.5,
+            env=self.env, generate_arrivals=False,
         )
         self.balancer.servers[0].name = "L7"
-        self.balancer.on_complete = self._parsed
+        on_complete(self.balancer, self._parsed)
         for pool in self.pools.values():
-            pool.on_complete = self._served_by_l7
-        self.l4.on_complete = self._served_by_l4
+            on_complete(pool, self._served_by_l7)
+        on_complete(self.l4, self._served_by_l4)
 
         self._cache = stream(seed, "l7-cache").random
         self._l4_connections: dict[tuple[int, bool], list] = {}  # (client, websocket?) -> [server, left]
@@ -147,7 +153,7 @@ class L4VersusL7Run(ScenarioRun):
     def _pool(self, label: str, servers: int, algorithm: str, rate: float, work: float = WORK["/api"]):
         config = SimConfig(algorithm=algorithm, servers=servers, workers=WORKERS, arrival_rate=rate,
                            service_rate=1.0 / work, seed=self.seed)
-        return Simulation(config, env=self.env, generate_arrivals=False, window=5.0, sample_interval=0.5)
+        return lab_simulation(config, env=self.env, generate_arrivals=False)
 
     # -- the story -------------------------------------------------------------------------
     def _clients(self):
@@ -230,11 +236,11 @@ class L4VersusL7Run(ScenarioRun):
             "l7_balancer_time": _mean(self.balancer_time),
             "cache_hits": self.cache_hits,
             "static_requests": self.requests["/static"],
-            "utilization_l4": _utilization(self.l4),
-            "utilization_api_pool": _utilization(self.pools["/api"]),
-            "utilization_static_pool": _utilization(self.pools["/static"]),
-            "utilization_ws_pool": _utilization(self.pools["/ws"]),
-            "utilization_l7_balancer": _utilization(self.balancer),
+            "utilization_l4": utilization_since_start(self.l4),
+            "utilization_api_pool": utilization_since_start(self.pools["/api"]),
+            "utilization_static_pool": utilization_since_start(self.pools["/static"]),
+            "utilization_ws_pool": utilization_since_start(self.pools["/ws"]),
+            "utilization_l7_balancer": utilization_since_start(self.balancer),
         }
 
     def sample(self) -> dict:
@@ -261,14 +267,6 @@ class L4VersusL7Run(ScenarioRun):
 
 def _mean(acc: list) -> float | None:
     return acc[1] / acc[0] if acc[0] else None
-
-
-def _utilization(sim: Simulation) -> float:
-    """Busy share of the pool's workers since the start."""
-    now = sim.now
-    if now <= 0:
-        return 0.0
-    return sum(s.area_at(now) for s in sim.servers) / (now * sum(s.workers for s in sim.servers))
 
 
 SCENARIO = Scenario(

@@ -24,6 +24,7 @@ from lbtutor.sim.dns import CachingClients, RoundRobinDns, expected_failures_aft
 from lbtutor.sim.engine import Simulation
 from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
 from lbtutor.sim.scenarios.dns_ttl import FailureClock
+from lbtutor.sim.scenarios.toolkit import lab_simulation
 from lbtutor.sim.server import Request
 from lbtutor.sim.traffic import stream
 
@@ -105,7 +106,7 @@ class LbHaRun(ScenarioRun):
         self.env.process(self._lb1_dies())
 
     def _pair(self, config: SimConfig) -> Simulation:
-        sim = Simulation(config, env=self.env, generate_arrivals=False, window=5.0, sample_interval=0.5)
+        sim = lab_simulation(config, env=self.env, generate_arrivals=False)
         for node, server in zip(NODES, sim.servers, strict=True):
             server.name = node
         return sim

@@ -14,8 +14,14 @@ import simpy
 
 from lbtutor.sim.config import SimConfig
 from lbtutor.sim.engine import Simulation
-from lbtutor.sim.metrics import summarize
 from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioRun
+from lbtutor.sim.scenarios.toolkit import (
+    lab_simulation,
+    p99,
+    peak_connections,
+    record_latencies,
+    sent_to,
+)
 
 SERVICE_TIME = 0.1  # seconds of work per request: 100 ms
 SLOT = 1.0  # seconds: herding is measured on each second's arrivals
@@ -35,7 +41,7 @@ class ShareMeter:
 
     def _admitted(self) -> dict[str, int]:
         # No drops or failures in this scenario: every arrival is served or still there.
-        return {s.name: s.total_served + s.active for s in self.sim.servers}
+        return {s.name: sent_to(s) for s in self.sim.servers}
 
     def _measure(self):
         while True:
@@ -70,10 +76,12 @@ class LrtOscillationRun(ScenarioRun):
                 algorithm=algorithm, servers=p["servers"], arrival_rate=p["rate"],
                 service_rate=1.0 / SERVICE_TIME, seed=seed, algorithm_options=options,
             )
-            return Simulation(config, env=self.env, keep_latencies=True, window=5.0, sample_interval=0.5)
+            return lab_simulation(config, env=self.env)
 
         self.lrt = pool("least-response-time", refresh=p["refresh"], alpha=p["alpha"])
         self.p2c = pool("power-of-two-choices")
+        self.lrt_latencies = record_latencies(self.lrt)
+        self.p2c_latencies = record_latencies(self.p2c)
         self.lrt_shares = ShareMeter(self.lrt)
         self.p2c_shares = ShareMeter(self.p2c)
         self._herds_seen = 0
@@ -100,10 +108,10 @@ class LrtOscillationRun(ScenarioRun):
             "herding_lrt": self.lrt_shares.herding,
             "herding_p2c": self.p2c_shares.herding,
             "even_share": 1.0 / self.params["servers"],
-            "p99_lrt": summarize(self.lrt.latencies).p99,
-            "p99_p2c": summarize(self.p2c.latencies).p99,
-            "peak_connections_lrt": max(s.peak_active for s in self.lrt.servers),
-            "peak_connections_p2c": max(s.peak_active for s in self.p2c.servers),
+            "p99_lrt": p99(self.lrt_latencies),
+            "p99_p2c": p99(self.p2c_latencies),
+            "peak_connections_lrt": peak_connections(self.lrt),
+            "peak_connections_p2c": peak_connections(self.p2c),
         }
 
     def sample(self) -> dict:

@@ -14,8 +14,8 @@ import simpy
 
 from lbtutor.sim.config import SimConfig
 from lbtutor.sim.engine import Simulation
-from lbtutor.sim.metrics import summarize
 from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
+from lbtutor.sim.scenarios.toolkit import lab_simulation, p99, record_latencies, sent_to
 
 WORKERS = 32  # concurrent requests a server serves at once
 FIRST_SECONDS = 1.0  # the burst is measured on the requests of the first seconds after joining
@@ -27,15 +27,10 @@ class Newcomer:
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         self.name: str | None = None
-        self.latencies: list[float] = []
+        self.latencies = record_latencies(sim, keep=lambda req, server: server.name == self.name)
         self.cold_peak: int | None = None  # most connections it held while cold
         self.cold_requests: int | None = None  # requests it took on while cold
-        self.first_share: float | None = None  # its share of the first seconds' arrivals
-        sim.on_complete = self._completed
-
-    def _completed(self, sim, req, server) -> None:
-        if server.name == self.name:
-            self.latencies.append(sim.now - req.arrival)
+        self.first_share: float | None = None  # its share of the first second's arrivals
 
     @property
     def server(self):
@@ -43,11 +38,11 @@ class Newcomer:
 
     def taken(self) -> int:
         s = self.server
-        return 0 if s is None else s.total_served + s.active
+        return 0 if s is None else sent_to(s)
 
     @property
     def p99(self) -> float | None:
-        return summarize(self.latencies).p99
+        return p99(self.latencies)
 
 
 class SlowStartRun(ScenarioRun):
@@ -66,7 +61,7 @@ class SlowStartRun(ScenarioRun):
                 algorithm=algorithm, servers=p["servers"], workers=WORKERS, arrival_rate=p["rate"],
                 service_rate=1.0 / p["service_time"], seed=seed,
             )
-            return Simulation(config, env=self.env, window=10.0, sample_interval=1.0)
+            return lab_simulation(config, env=self.env)
 
         self.plain = pool("least-connections")
         self.ramped = pool("weighted-least-connections")

@@ -1,0 +1,217 @@
+"""The two failure-detection mechanisms the later sections teach, checked as mechanisms.
+
+HealthChecker: probes on its own interval in the simulation's clock; a dead process answers no
+probe (failure after the timeout); tcp passes a broken application, http does not; fall failures
+in a row eject, rise passes in a row readmit. DNS: addresses handed out in turn; a client reuses
+its answer until the TTL runs out, whatever happened to the server meanwhile.
+
+Probe times are exact (no randomness after the seeded first-probe offset), so the detection
+bounds below are checked without tolerance.
+"""
+
+import math
+import random
+
+import pytest
+
+from lbtutor.sim.config import ConfigError, SimConfig
+from lbtutor.sim.dns import CachingClients, RoundRobinDns, expected_failures_after_death
+from lbtutor.sim.engine import Simulation
+from lbtutor.sim.health import HealthChecker
+
+EPS = 1e-9
+
+
+def pool(seed: int = 1, servers: int = 4, rate: float = 40.0) -> Simulation:
+    return Simulation(SimConfig(servers=servers, arrival_rate=rate, service_rate=20.0, seed=seed))
+
+
+def checker(sim: Simulation, **settings) -> HealthChecker:
+    values = {"interval": 2.0, "timeout": 1.0, "fall": 3, "rise": 2, "check": "http"} | settings
+    return HealthChecker(sim, **values)
+
+
+# ------------------------------------------------------------------------------- probing
+def test_each_server_is_probed_once_per_interval_from_a_staggered_start():
+    sim = pool()
+    hc = checker(sim, interval=2.0)
+    sim.advance_to(100.0)
+    for h in hc.health.values():
+        assert h.probes in (50, 51)  # first probe at a seeded offset in [0, 2): 50 or 51 fit
+    assert not hc.events  # nothing failed, nothing changed
+
+
+def test_probe_offsets_differ_between_servers_and_repeat_with_the_seed():
+    def first_probe_times(seed):
+        sim = pool(seed)
+        hc = checker(sim, interval=2.0)
+        times = {}
+        for step in range(1, 401):
+            sim.advance_to(step * 0.005)
+            for name, h in hc.health.items():
+                if h.probes and name not in times:
+                    times[name] = step
+        return times
+
+    a = first_probe_times(7)
+    assert len(set(a.values())) > 1  # staggered, not all at once
+    assert a == first_probe_times(7)
+
+
+# --------------------------------------------------------------------- detecting failures
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize(("interval", "fall"), [(2.0, 3), (5.0, 2), (1.0, 1)])
+def test_a_dead_process_is_ejected_after_fall_probes_each_waiting_out_the_timeout(seed, interval, fall):
+    # The first probe after the death is sent within one interval; fall - 1 more follow, the
+    # last one waits out the timeout: delay in ((fall-1) x interval, fall x interval] + timeout.
+    timeout = interval / 2
+    sim = pool(seed)
+    hc = checker(sim, interval=interval, fall=fall, timeout=timeout, check="tcp")
+    sim.advance_to(30.0)
+    sim.take_down("s2")
+    sim.advance_to(30.0 + interval * fall + timeout + EPS)
+    [detected] = hc.health["s2"].detected_at
+    delay = detected - 30.0
+    assert interval * (fall - 1) + timeout < delay <= interval * fall + timeout + EPS
+    assert not sim.server("s2").in_rotation
+    assert delay <= hc.worst_detection_delay() + EPS
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_tcp_passes_a_broken_application_and_http_ejects_it_without_waiting_for_a_timeout(seed):
+    results = {}
+    for check in ("tcp", "http"):
+        sim = pool(seed)
+        hc = checker(sim, check=check, interval=2.0, fall=3, timeout=1.0)
+        sim.advance_to(20.0)
+        sim.break_app("s1")
+        sim.advance_to(80.0)
+        results[check] = (hc.health["s1"], sim)
+    tcp, tcp_sim = results["tcp"]
+    http, http_sim = results["http"]
+    assert tcp.detected_at == [] and tcp.healthy and tcp_sim.server("s1").in_rotation
+    [detected] = http.detected_at
+    # An error page comes back at once: the delay is whole probe intervals, no timeout.
+    assert 2.0 * 2 < detected - 20.0 <= 2.0 * 3 + EPS
+    # While it stays in rotation, a broken application fails requests: far more under tcp.
+    assert tcp_sim.failed > 5 * http_sim.failed > 0
+
+
+def test_once_ejected_a_server_gets_no_more_requests():
+    sim = pool(3)
+    hc = checker(sim, check="http")
+    sim.advance_to(10.0)
+    sim.break_app("s3")
+    sim.advance_to(20.0)
+    assert hc.health["s3"].detected_at
+    failed_at_ejection = sim.failed
+    sim.advance_to(60.0)
+    assert sim.failed == failed_at_ejection
+
+
+@pytest.mark.parametrize(("rise", "seed"), [(1, 1), (2, 2), (4, 3)])
+def test_a_healed_server_returns_after_rise_passing_probes(rise, seed):
+    sim = pool(seed)
+    hc = checker(sim, rise=rise, check="http", interval=2.0)
+    sim.advance_to(10.0)
+    sim.break_app("s1")
+    sim.advance_to(40.0)
+    sim.break_app("s1", False)
+    sim.advance_to(40.0 + 2.0 * rise + EPS)
+    [back] = hc.health["s1"].readmitted_at
+    assert 2.0 * (rise - 1) < back - 40.0 <= 2.0 * rise + EPS
+    assert sim.server("s1").in_rotation
+
+
+def test_fewer_than_fall_failures_in_a_row_eject_nothing():
+    # Broken for 3 s with probes every 2 s: at most 2 probes can fail in a row; fall is 3.
+    sim = pool(5)
+    hc = checker(sim, fall=3, interval=2.0, check="http")
+    for start in (10.0, 30.0, 50.0):
+        sim.advance_to(start)
+        sim.break_app("s4")
+        sim.advance_to(start + 3.0)
+        sim.break_app("s4", False)
+    sim.advance_to(70.0)
+    assert hc.health["s4"].detected_at == []
+
+
+@pytest.mark.parametrize(
+    ("settings", "complaint"),
+    [
+        ({"check": "udp"}, "check must be one of tcp, http"),
+        ({"timeout": 3.0, "interval": 2.0}, "timeout must be positive and at most the interval"),
+        ({"fall": 0}, "fall must be a whole number of probes"),
+        ({"rise": 1.5}, "rise must be a whole number of probes"),
+        ({"interval": 0.0}, "interval must be a positive number"),
+    ],
+)
+def test_impossible_checker_settings_are_refused_with_the_reason(settings, complaint):
+    with pytest.raises(ConfigError, match=complaint):
+        checker(pool(), **settings)
+
+
+# -------------------------------------------------------------------------------------- DNS
+def test_dns_hands_out_its_addresses_in_turn_and_forgets_withdrawn_ones():
+    dns = RoundRobinDns(["a", "b", "c"], ttl=30)
+    assert [dns.resolve() for _ in range(6)] == ["a", "b", "c", "a", "b", "c"]
+    dns.withdraw("b")
+    assert {dns.resolve() for _ in range(4)} == {"a", "c"}
+    dns.withdraw("a")
+    dns.withdraw("c")
+    assert dns.resolve() is None
+    assert dns.queries == 11
+
+
+def test_a_client_reuses_its_answer_until_the_ttl_expires_then_asks_again():
+    dns = RoundRobinDns(["a", "b"], ttl=30)
+    clients = CachingClients(dns)
+    first = clients.address_for(7, now=0.0)
+    assert [clients.address_for(7, now=t) for t in (1.0, 15.0, 29.999)] == [first] * 3
+    assert clients.lookups == 1
+    dns.withdraw(first)  # the record is gone, the cache does not know
+    assert clients.address_for(7, now=29.999) == first
+    assert clients.holding(first, now=29.999) == 1
+    assert clients.last_expiry(first) == 30.0
+    assert clients.address_for(7, now=30.0) != first  # expired: a fresh answer
+    assert clients.lookups == 2
+
+
+def test_with_a_ttl_of_zero_every_request_asks_dns():
+    clients = CachingClients(RoundRobinDns(["a", "b"], ttl=0))
+    assert [clients.address_for(1, now=float(t)) for t in range(4)] == ["a", "b", "a", "b"]
+    assert clients.lookups == 4
+
+
+def test_primed_clients_hold_valid_answers_in_the_steady_state_share_spread_evenly():
+    # 4000 clients, ttl 30 s, a request every 10 s: a valid answer ttl/(ttl+gap) = 75% of the
+    # time. Binomial sd = sqrt(4000 x 0.75 x 0.25) = 27 clients; 4 sd is 110 of 3000.
+    dns = RoundRobinDns(["a", "b", "c", "d"], ttl=30)
+    clients = CachingClients(dns)
+    clients.prime(4000, mean_gap=10.0, now=0.0, rng=random.Random(1))
+    holding = [clients.holding(a, now=0.0) for a in "abcd"]
+    assert abs(sum(holding) - 3000) <= 110
+    assert max(holding) - min(holding) <= 1  # handed out round robin
+    expiries = [e for _, e in clients.cache.values()]
+    assert min(expiries) > 0.0 and max(expiries) <= 30.0
+    # Residual life uniform on (0, ttl): mean 15 s, sd of the mean 30/sqrt(12 x 3000) = 0.16 s.
+    assert abs(sum(expiries) / len(expiries) - 15.0) < 0.65
+    assert dns.queries == 0  # the prehistory is not counted as this run's lookups
+
+
+def test_the_failure_closed_form_has_the_limits_one_expects():
+    kw = {"rate": 40.0, "addresses": 4, "clients": 200}
+    assert expected_failures_after_death(ttl=0, withdraw_after=20, **kw) == pytest.approx(200.0)
+    assert expected_failures_after_death(ttl=60, withdraw_after=0, **kw) == pytest.approx(
+        10 * 60 / 65 * 30
+    )
+    # Clients that ask all the time hold a valid answer all the time: half a TTL of failures.
+    busy = expected_failures_after_death(rate=1e6, addresses=4, clients=1, ttl=60, withdraw_after=0)
+    assert math.isclose(busy, 1e6 / 4 * 30, rel_tol=1e-6)
+
+
+def test_dns_refuses_a_negative_ttl_or_no_addresses():
+    with pytest.raises(ConfigError, match="ttl must be 0 or more"):
+        RoundRobinDns(["a"], ttl=-1)
+    with pytest.raises(ConfigError, match="at least one address"):
+        RoundRobinDns([], ttl=5)

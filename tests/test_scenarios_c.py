@@ -9,7 +9,7 @@ import pytest
 from lbtutor.sim.scenarios import ScenarioError, get, run_scenario
 from lbtutor.sim.scenarios.aggregation import PAYLOADS
 
-MINE = ("gateway", "aggregation", "vertical-vs-horizontal")
+MINE = ("gateway", "aggregation", "vertical-vs-horizontal", "autoscale")
 
 
 def build(name, seed=1, **overrides):
@@ -232,3 +232,72 @@ def test_past_the_hardware_cap_the_big_server_falls_behind():
     run = build("vertical-vs-horizontal", steps=6, max_speed=4.0, load=0.9, fail_at=90.0)
     assert run.before["up"]["in_system"] >= 0.5 * (5 * 15 + 14 * 15)
     assert run.before["out"]["in_system"] < run.before["up"]["in_system"] / 2  # six small ones keep up
+
+
+# ---------------------------------------------------------------------------------- autoscale
+
+
+def test_the_fleet_always_stays_within_min_and_max_instances():
+    # A floor the night reaches and a ceiling the spike reaches, so both bounds are pressed.
+    run = build("autoscale", min_instances=4, max_instances=6)
+    counts = [count for _, count in run.scaler.fleet_history]
+    assert min(counts) == 4 and max(counts) == 6
+    assert all(4 <= point["instances"] <= 6 for point in run.timeline)
+
+
+def test_no_two_scaling_actions_are_closer_than_the_cooldown():
+    run = build("autoscale", cooldown=25.0)
+    times = [t for t, _, _ in run.scaler.actions]
+    assert len(times) >= 4
+    assert all(later - earlier >= 25.0 - 1e-9 for earlier, later in zip(times, times[1:], strict=False))
+
+
+def test_every_action_follows_the_thresholds_it_read():
+    run = build("autoscale")
+    for _, action, cpu in run.scaler.actions:
+        assert (cpu > 0.7) if action > 0 else (cpu < 0.3)
+
+
+def test_instance_seconds_is_the_integral_of_the_billed_instance_count():
+    run = build("autoscale")
+    history = run.scaler.billed_history  # (time, count) at every change
+    ends = [t for t, _ in history[1:]] + [run.duration]
+    integral = math.fsum(count * (end - start) for (start, count), end in zip(history, ends, strict=True))
+    assert run.metrics()["instance_seconds"] == pytest.approx(integral, rel=1e-12)
+    assert integral < run.metrics()["peak_instance_seconds"]  # cheaper than the peak fleet all day
+
+
+def test_a_new_instance_takes_traffic_only_after_its_warm_up():
+    run = get("autoscale").build({"warmup": 20.0}, 1)
+    first_start: dict[str, float] = {}
+    chained = run.sim.on_complete
+
+    def watch(sim, req, server):
+        first_start.setdefault(server.name, req.start)
+        chained(sim, req, server)
+
+    run.sim.on_complete = watch
+    run.run()
+    launched = [i for i in run.scaler.instances.values() if i.launched_at > 0]
+    assert launched
+    for instance in launched:
+        if instance.name in first_start:
+            assert first_start[instance.name] >= instance.launched_at + 20.0
+
+
+def test_a_longer_warm_up_gives_more_slo_violations_in_the_spike():
+    # Flat traffic at 30 req/s on 6 instances (50% CPU); the spike asks 66 req/s of 60 req/s of
+    # capacity, so queues grow until the first launched instance is warm: the overload lasts
+    # about one period plus the warm-up. At 40 s it lasts far longer than at 0 s; across seeds
+    # the gap is 3x or more, so 2x is a safe floor.
+    spike = dict(amplitude=0.0, spike_at=100.0, spike_length=60.0, spike_factor=2.2, cooldown=10.0)
+    quick = build("autoscale", warmup=0.0, **spike).metrics()["slo_violations_in_spike"]
+    slow = build("autoscale", warmup=40.0, **spike).metrics()["slo_violations_in_spike"]
+    assert slow > 2 * quick
+
+
+def test_autoscale_refuses_crossed_thresholds_and_bounds():
+    with pytest.raises(ScenarioError, match="scale-in CPU < scale-out CPU"):
+        get("autoscale").build({"scale_in_cpu": 0.8, "scale_out_cpu": 0.7})
+    with pytest.raises(ScenarioError, match="min <= max"):
+        get("autoscale").build({"min_instances": 8, "max_instances": 4})

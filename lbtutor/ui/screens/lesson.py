@@ -10,16 +10,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, OptionList, Static
+from textual.widgets import Footer, Header, Markdown, OptionList
 
 from lbtutor.ui.widgets.check_block import CheckBlockView
 from lbtutor.ui.widgets.lab_block import LabBlockView
 from lbtutor.ui.widgets.step_header import StepHeader
+from lbtutor.ui.widgets.step_page import StepPage
 from lbtutor.ui.widgets.step_toc import StepToc
 
 if TYPE_CHECKING:
     from lbtutor.content.lessons import Lesson
 
+PREFETCH_DELAY = 0.3  # seconds after a step is shown before the next one is built
 LAB_ACTIONS = {"lab", "switch_algorithm", "compare"}
 
 
@@ -66,42 +68,75 @@ class LessonScreen(Screen[None]):
         self.index = max(0, min(index, len(self.lesson.steps) - 1))
         self.call_later(self._show_step)
 
+    def _page(self, index: int) -> StepPage | None:
+        for page in self.query_one("#body").query_children(StepPage):
+            if page.step.index == index:
+                return page
+        return None
+
+    def _new_page(self, index: int) -> StepPage:
+        app = self.app
+        return StepPage(
+            self.lesson.steps[index],
+            end_note=self._end_note(index),
+            autoplay=app.autoplay_labs,  # type: ignore[attr-defined]
+            answer_for=app.progress.answer_for,  # type: ignore[attr-defined]
+        )
+
+    @property
+    def page(self) -> StepPage | None:
+        """The page of the step on screen."""
+        return self._page(self.index) if self._shown == self.index else None
+
     async def _show_step(self) -> None:
         if self._shown == self.index:
             return
-        self._shown = self.index
-        step = self.lesson.steps[self.index]
-        app = self.app
         body = self.query_one("#body", VerticalScroll)
-        for lab in body.query(LabBlockView):
-            lab.set_active(False)
-        await body.remove_children()
-        widgets = []
-        from lbtutor.content.lessons import CheckBlock, LabBlock
-
-        for segment in step.segments:
-            if isinstance(segment, LabBlock):
-                widgets.append(LabBlockView(segment, autoplay=app.autoplay_labs))  # type: ignore[attr-defined]
-            elif isinstance(segment, CheckBlock):
-                widgets.append(CheckBlockView(segment, app.progress.answer_for(segment.id)))  # type: ignore[attr-defined]
-            elif segment.strip():
-                widgets.append(Markdown(segment, open_links=False))
-        widgets.append(Static(self._end_note(), classes="step-end"))
-        await body.mount_all(widgets)
+        page = self._page(self.index)
+        if page is None:
+            page = self._new_page(self.index)
+            page.display = False
+            await body.mount(page)
+        for other in body.query_children(StepPage):
+            if other is not page:
+                other.set_active(False)
+                other.display = False
+        page.display = True
+        self._shown = self.index
         body.scroll_home(animate=False)
-        app.progress.record_view(self.lesson.id, self.index, step.slug)  # type: ignore[attr-defined]
-        seen = app.progress.lesson_progress(self.lesson.id).steps_seen  # type: ignore[attr-defined]
+        step = self.lesson.steps[self.index]
+        progress = self.app.progress  # type: ignore[attr-defined]
+        progress.record_view(self.lesson.id, self.index, step.slug)
+        seen = progress.lesson_progress(self.lesson.id).steps_seen
         self.query_one(StepHeader).show(self.lesson, self.index, seen)
         toc = self.query_one(StepToc)
         if toc.is_open:
             toc.show_lesson(self.lesson, self.index, seen)
-        self._activate_labs(self.is_active)
+        page.set_active(self.is_active)
         self.refresh_bindings()
+        self.set_timer(PREFETCH_DELAY, self._prefetch)
 
-    def _end_note(self) -> Content:
+    async def _prefetch(self) -> None:
+        """Build the next page while the learner reads this one, so → is instant."""
+        following = self.index + 1
+        if following < len(self.lesson.steps) and self._page(following) is None:
+            page = self._new_page(following)
+            page.display = False
+            await self.query_one("#body").mount(page)
+
+    async def forget_pages(self) -> None:
+        """Drop every built page (after a progress reset) and show the current step afresh."""
+        await self.query_one("#body").remove_children()
+        self._shown = None
+        await self._show_step()
+
+    def refresh_progress(self) -> None:
+        self.call_later(self.forget_pages)
+
+    def _end_note(self, index: int) -> Content:
         last = len(self.lesson.steps) - 1
-        if self.index < last:
-            following = self.lesson.steps[self.index + 1]
+        if index < last:
+            following = self.lesson.steps[index + 1]
             return Content.assemble(("→ next: ", "bold"), following.title)
         following_lesson = self._next_lesson()
         if following_lesson is None:
@@ -163,7 +198,8 @@ class LessonScreen(Screen[None]):
 
     # ------------------------------------------------------------------ labs
     def _labs(self) -> list[LabBlockView]:
-        return list(self.query_one("#body").query(LabBlockView))
+        page = self.page
+        return page.labs if page else []
 
     def _target_lab(self) -> LabBlockView | None:
         """The lab the keys act on: the first one in view, else the first of the step."""
@@ -175,8 +211,8 @@ class LessonScreen(Screen[None]):
         return labs[0] if labs else None
 
     def _activate_labs(self, active: bool) -> None:
-        for lab in self._labs():
-            lab.set_active(active)
+        if self.page is not None:
+            self.page.set_active(active)
 
     def on_screen_suspend(self) -> None:
         self._activate_labs(False)
@@ -202,7 +238,8 @@ class LessonScreen(Screen[None]):
 
     # ---------------------------------------------------------------- checks
     def _checks(self) -> list[CheckBlockView]:
-        return list(self.query_one("#body").query(CheckBlockView))
+        page = self.page
+        return page.checks if page else []
 
     def on_key(self, event: events.Key) -> None:
         key = event.character
@@ -236,12 +273,8 @@ class LessonScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:
             return True
-        try:
-            body = self.query_one("#body")
-        except Exception:
-            return True
         if action in LAB_ACTIONS:
-            labs = [lab for lab in body.query(LabBlockView) if lab.run is not None]
+            labs = [lab for lab in self._labs() if lab.run is not None]
             if not labs:
                 return False
             if action == "switch_algorithm":
@@ -250,9 +283,9 @@ class LessonScreen(Screen[None]):
                 return any(lab.can_compare for lab in labs)
             return True
         if action == "submit_check":
-            return any(check.can_submit for check in body.query(CheckBlockView))
+            return any(check.can_submit for check in self._checks())
         if action == "retry_check":
-            return any(check.answered for check in body.query(CheckBlockView))
+            return any(check.answered for check in self._checks())
         return True
 
     # ------------------------------------------------------------------ links

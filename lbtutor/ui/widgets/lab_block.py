@@ -139,28 +139,10 @@ class LabBlockView(Vertical):
 
     # ---------------------------------------------------------------- the run
     def _build(self) -> None:
-        from lbtutor.sim.live import LiveRun
-
-        lab = self.lab
         try:
-            if lab.is_engine and self.comparing:
-                from lbtutor.sim.engine import Simulation
-
-                # Same seed, so every simulation sees the very same arrivals and request sizes.
-                self.sim = None
-                source: Any = [Simulation(lab.sim_config(slug), sample_interval=0.25) for slug in lab.algorithms]
-            elif lab.is_engine:
-                from lbtutor.sim.engine import Simulation
-
-                self.sim = Simulation(lab.sim_config(self.algorithm), sample_interval=0.25)
-                source = self.sim
-            else:
-                from lbtutor.sim import scenarios
-
-                source = scenarios.get(lab.scenario).build(lab.settings, lab.seed)
-            self.run = LiveRun(source, speed=lab.speed, paused=not self.autoplay)
+            self.run, self.sim = build_live_run(self.lab, self.algorithm, self.comparing, paused=not self.autoplay)
         except ImportError:
-            self._fail(f"The scenario “{lab.scenario}” is not available yet in this build, so this lab cannot run.")
+            self._fail(f"The scenario “{self.lab.scenario}” is not available yet in this build, so this lab cannot run.")
         except Exception as exc:  # a bad setting must not take the lesson down with it
             self._fail(f"This lab could not start: {exc}")
 
@@ -349,6 +331,29 @@ class LabBlockView(Vertical):
             clock += f" of {run.scenario.duration:g} s"
         speed = f"speed {run.speed:g}×" + (" (lagging)" if run.lagging else "")
         return Content.assemble(state, f"  ·  {clock}  ·  {speed}  ·  {hint} · +/-: speed")
+
+
+def build_live_run(lab: LabBlock, algorithm: str | None, comparing: bool, *, paused: bool) -> tuple[LiveRun, Any]:
+    """The player for a lab block, and the engine Simulation to switch algorithms on (or None).
+
+    An engine lab runs one algorithm, or with `comparing` every algorithm it lists, each in its
+    own simulation with the same seed, so all of them see the very same requests. A scenario lab
+    builds its named scenario with the block's settings.
+    """
+    from lbtutor.sim.live import LiveRun
+
+    if lab.is_engine:
+        from lbtutor.sim.engine import Simulation
+
+        if comparing:
+            sims = [Simulation(lab.sim_config(slug), sample_interval=0.25) for slug in lab.algorithms]
+            return LiveRun(sims, speed=lab.speed, paused=paused), None
+        sim = Simulation(lab.sim_config(algorithm), sample_interval=0.25)
+        return LiveRun(sim, speed=lab.speed, paused=paused), sim
+    from lbtutor.sim import scenarios
+
+    run = scenarios.get(lab.scenario).build(lab.settings, lab.seed)
+    return LiveRun(run, speed=lab.speed, paused=paused), None
 
 
 def _counts(snapshot: Snapshot) -> Content:

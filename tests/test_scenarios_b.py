@@ -157,6 +157,15 @@ def test_a_flapping_server_is_let_back_in_on_every_lucky_probe_unless_rise_asks_
     assert steady["failed_requests"] * 3 < jumpy["failed_requests"]
 
 
+def test_the_event_log_tells_the_story_at_the_moments_it_happened():
+    run = finished("health-check")
+    m = run.metrics()
+    times = {round(t, 9): text for t, text in run.log}
+    assert "application breaks" in times[30.0]
+    assert "out of rotation" in times[round(m["detected_at"], 9)]
+    assert "back in rotation" in times[round(m["readmitted_at"], 9)]
+
+
 # ------------------------------------------------------------------------------ dns-ttl
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_dns_clients_keep_failing_for_about_one_ttl_and_never_longer(seed):

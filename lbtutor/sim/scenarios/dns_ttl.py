@@ -88,7 +88,8 @@ class DnsTtlRun(ScenarioRun):
         self.caching_dead_at_failure = self.clients.holding(DEAD, env.now)
         self.dns_side.take_down(DEAD)
         self.balancer_side.take_down(DEAD)
-        self.note(f"{DEAD} dies; {self.caching_dead_at_failure} clients have its address cached")
+        self.note(f"{DEAD} dies; {self.caching_dead_at_failure} clients have its address cached",
+                  at=env.now)
         yield env.timeout(p["withdraw_after"])
         self.dns.withdraw(DEAD)
         last = self.clients.last_expiry(DEAD)

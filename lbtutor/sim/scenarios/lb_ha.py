@@ -131,7 +131,8 @@ class LbHaRun(ScenarioRun):
         for sim in (self.passive_pair, self.active_pair):
             sim.take_down(NODES[0])
         self.heartbeat.active_alive = False
-        self.note(f"lb1 dies; in active-active {holding} of {p['clients']} clients have its address cached")
+        self.note(f"lb1 dies; in active-active {holding} of {p['clients']} clients have its address cached",
+                  at=env.now)
         yield env.timeout(p["withdraw_after"])
         self.dns.withdraw(NODES[0])
         if p["withdraw_after"] > 0:

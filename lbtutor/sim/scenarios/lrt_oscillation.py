@@ -99,8 +99,8 @@ class LrtOscillationRun(ScenarioRun):
             share = meter.shares[i]
             if share >= HERD_SHARE and len(self.log) < HERD_NOTES:
                 self.note(
-                    f"least response time sent {share:.0%} of the requests of second {i}-{i + 1} "
-                    f"to {meter.top[i]}", at=(i + 1) * SLOT,
+                    f"least response time sent {share:.0%} of the requests between {i} s and "
+                    f"{i + 1} s to {meter.top[i]}", at=(i + 1) * SLOT,
                 )
 
     def metrics(self) -> dict:

@@ -76,7 +76,7 @@ class SlowStartRun(ScenarioRun):
         self.ramped_new.name = self.ramped.add_server(speed=p["cold_speed"], slow_start=p["slow_start"])
         others = _mean_connections(self.plain, self.plain_new.name)
         self.note(f"{self.plain_new.name} joins both pools cold (speed {p['cold_speed']:g}); the "
-                  f"others hold about {others:.0f} connections each")
+                  f"others hold about {others:.0f} connections each", at=env.now)
         start = {n: n.sim.arrived for n in (self.plain_new, self.ramped_new)}
         yield env.timeout(min(FIRST_SECONDS, p["warmup"]))
         for n in (self.plain_new, self.ramped_new):

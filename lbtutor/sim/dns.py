@@ -103,9 +103,9 @@ def expected_failures_after_death(
 
     `rate` requests per second come from `clients` clients, each a Poisson stream.
 
-    Until the record is withdrawn, 1/addresses of all requests go to the dead address (fresh answers
-    come round robin, cached ones were). After that only clients holding a still-valid cached copy
-    fail. A client re-resolves at its first request after expiry, so it holds a valid answer a
+    Until the record is withdrawn, 1/addresses of all requests go to the dead address (fresh
+    answers come round robin, cached ones were). After that only clients holding a still-valid
+    cached copy fail. A client re-resolves at its first request after expiry, so it holds a valid answer a
     share ttl / (ttl + clients/rate) of the time, and at the withdrawal the remaining life of its
     answer is uniform on (0, ttl): on average ttl / 2 more seconds of failures.
     """

@@ -179,8 +179,9 @@ class L4VersusL7Run(ScenarioRun):
             left = float("inf") if websocket else self.params["requests_per_connection"]
             conn = self._l4_connections[key] = [server, left]
             if req.client == 0 and not websocket and len(self.log) < MOVE_NOTES:
-                self.note(f"L4: the busiest client opened a keep-alive connection; its next "
-                          f"{left} requests all go to {server}", at=self.env.now)
+                who = "the busiest client" if self.params["client_skew"] > 0 else "client 1"
+                self.note(f"L4: {who} opened a keep-alive connection; its next {left} requests "
+                          f"all go to {server}", at=self.env.now)
         conn[1] -= 1
         self.l4.send_to(conn[0], req)
 

@@ -132,13 +132,14 @@ class HashRemapRun(ScenarioRun):
 
     def metrics(self) -> dict:
         modulo, ring = self.expected
-        return {
+        out = {
             **self.static,
             "expected_modulo": modulo,
             "expected_consistent": ring,
             "live_moved_modulo": self.live_moved("modulo (ip-hash)"),
             "live_moved_consistent": self.live_moved("consistent hash ring"),
         }
+        return {m.name: out[m.name] for m in self.scenario.metrics}  # in the documented order
 
     def sample(self) -> dict:
         return {

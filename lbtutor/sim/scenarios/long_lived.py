@@ -63,6 +63,7 @@ class LongLivedRun(ScenarioRun):
         p = params
         self.sims = {}
         self.short_latencies: dict[str, list[float]] = {}
+        self.short_waits: dict[str, list[float]] = {}  # latencies of short requests that queued
         self.probes = {}
         # Count imbalance only once the long connections have had one lifetime to build up.
         warmed_up = min(p["short_time"] * p["long_ratio"], duration / 2)
@@ -76,6 +77,7 @@ class LongLivedRun(ScenarioRun):
             self.sims[label] = sim
             # A long connection's latency is its lifetime; the short ones show the queueing.
             self.short_latencies[label] = record_latencies(sim, lambda req, server: req.path == SHORT_PATH)
+            self.short_waits[label] = record_latencies(sim, _short_and_waited)
             self.probes[label] = ImbalanceProbe(sim, start=warmed_up)
 
     def _advance(self, t: float) -> None:
@@ -87,6 +89,8 @@ class LongLivedRun(ScenarioRun):
         for label, key in (("round robin", "rr"), ("least connections", "lc")):
             sim = self.sims[label]
             out[f"p99_short_{key}"] = p99(self.short_latencies[label])
+            shorts = len(self.short_latencies[label])
+            out[f"waited_short_{key}"] = len(self.short_waits[label]) / shorts if shorts else None
             out[f"peak_connections_{key}"] = peak_connections(sim)
             out[f"imbalance_{key}"] = self.probes[label].average
         return {m.name: out[m.name] for m in self.scenario.metrics}  # in the documented order
@@ -107,6 +111,11 @@ class LongLivedRun(ScenarioRun):
         return panes
 
 
+def _short_and_waited(req, server) -> bool:
+    """A short request that found every slot of its server taken and queued."""
+    return req.path == SHORT_PATH and req.start > req.arrival
+
+
 SCENARIO = Scenario(
     name="long-lived",
     section=2,
@@ -122,9 +131,9 @@ SCENARIO = Scenario(
         "connections keeps the counts level, and compare how long short requests take."
     ),
     params=(
-        Param("arrival_rate", 40.0, "new requests and connections per second", min=0.1, max=1000.0,
+        Param("arrival_rate", 80.0, "new requests and connections per second", min=0.1, max=1000.0,
               unit="req/s"),
-        Param("servers", 4, "identical servers behind the balancer", min=2, max=16),
+        Param("servers", 8, "identical servers behind the balancer", min=2, max=16),
         Param("slots", 16, "connections one server serves at once; more wait in its queue", min=1, max=1000),
         Param("short_time", 0.2, "mean length of a short request", min=0.001, max=60.0, unit="s"),
         Param("long_fraction", 0.05, "share of arrivals that are long-lived connections", min=0.0, max=1.0),
@@ -135,12 +144,14 @@ SCENARIO = Scenario(
     metrics=(
         Metric("p99_short_rr", "s", "99th percentile latency of short requests under round robin"),
         Metric("p99_short_lc", "s", "99th percentile latency of short requests under least connections"),
+        Metric("waited_short_rr", "fraction", "share of short requests that queued because every slot of their server was taken, round robin"),
+        Metric("waited_short_lc", "fraction", "share of short requests that queued because every slot of their server was taken, least connections"),
         Metric("peak_connections_rr", "connections", "most connections one server held at once, round robin"),
         Metric("peak_connections_lc", "connections", "most connections one server held at once, least connections"),
         Metric("imbalance_rr", "x", "time-averaged busiest server's connections over the mean, round robin (1 = level)"),
         Metric("imbalance_lc", "x", "time-averaged busiest server's connections over the mean, least connections (1 = level)"),
     ),
     run_class=LongLivedRun,
-    headline=("imbalance_rr", "imbalance_lc", "p99_short_rr", "p99_short_lc"),
+    headline=("imbalance_rr", "imbalance_lc", "waited_short_rr", "waited_short_lc", "p99_short_rr", "p99_short_lc"),
     duration_param="duration",
 )

@@ -132,6 +132,13 @@ def test_a_tcp_check_never_notices_a_broken_application_and_its_share_keeps_fail
     assert m["failed_requests"] > 8 * metrics("health-check")["failed_requests"]
 
 
+def test_least_connections_feeds_an_instantly_failing_server_more_than_its_share():
+    # Errors come back at once, so the broken server never holds a connection and always looks
+    # least loaded: it gets well over the quarter round robin gives it (600 requests).
+    failed = metrics("health-check", check="tcp", algorithm="least-connections")["failed_requests"]
+    assert failed > 1.3 * metrics("health-check", check="tcp")["failed_requests"]
+
+
 @pytest.mark.parametrize("check", ["tcp", "http"])
 def test_a_crashed_process_is_noticed_by_either_check_after_the_timeouts(check):
     # No answer at all: each failing probe waits out the 1 s timeout before it counts.

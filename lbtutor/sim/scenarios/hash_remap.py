@@ -148,7 +148,12 @@ class HashRemapRun(ScenarioRun):
         }
 
     def panes(self) -> list[Pane]:
-        return [Pane(label, sim.snapshot()) for label, sim in self.sims.items()]
+        panes = []
+        for label, sim in self.sims.items():
+            moved = self.live_moved(label)
+            note = "" if moved is None else f"{moved:.0%} of returning clients moved server"
+            panes.append(Pane(label, sim.snapshot(), note))
+        return panes
 
 
 SCENARIO = Scenario(

@@ -94,7 +94,13 @@ class HeterogeneousRun(ScenarioRun):
         return {f"backlog_{key}": self.sims[label].in_system for label, (key, _) in ALGORITHMS.items()}
 
     def panes(self) -> list[Pane]:
-        return [Pane(label, sim.snapshot()) for label, sim in self.sims.items()]
+        speeds = ":".join(f"{s:g}" for s in self.speeds)
+        notes = {
+            "round robin": f"speeds {speeds}, equal shares",
+            "weighted round robin": f"shares by weight {speeds}",
+            "weighted least connections": f"fewest connections per unit of weight {speeds}",
+        }
+        return [Pane(label, sim.snapshot(), notes[label]) for label, sim in self.sims.items()]
 
 
 SCENARIO = Scenario(

@@ -45,11 +45,9 @@ class LbBenefitsRun(ScenarioRun):
         self.before["pool"] = _counters(self.pool)
         self.lost_in_flight = self.pool.server(self.victim).active
         self.pool.take_down(self.victim)
-        self.note(
-            f"t={self.kill_at:g} s: {self.victim} dies in the pool; "
-            f"the {self.lost_in_flight} requests it held fail",
-            self.kill_at,
-        )
+        held = self.lost_in_flight
+        lost = "it held no requests" if held == 0 else f"the {_requests(held)} it held fail"
+        self.note(f"t={self.kill_at:g} s: {self.victim} dies in the pool; {lost}", self.kill_at)
 
     def _detect(self) -> None:
         self.detected_at = self.pool.now
@@ -114,6 +112,10 @@ def _counters(sim) -> dict:
         "in_system": sim.in_system,
         "mean_latency": sim.measured_latency_sum / done if done else None,
     }
+
+
+def _requests(n: int) -> str:
+    return "1 request" if n == 1 else f"{n} requests"
 
 
 def _per_second(count: int, seconds: float) -> float | None:

@@ -9,12 +9,18 @@ connections sends each new one to the emptiest server and the counts stay level.
 from __future__ import annotations
 
 import hashlib
+from collections import deque
+from dataclasses import replace
 
 from lbtutor.sim.config import SimConfig
+from lbtutor.sim.engine import RECENT_LATENCIES
+from lbtutor.sim.metrics import summarize
 from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioRun
 from lbtutor.sim.scenarios.toolkit import (
+    LIVE_WINDOW,
     ImbalanceProbe,
     lab_simulation,
+    on_complete,
     p99,
     peak_connections,
     record_latencies,
@@ -64,6 +70,7 @@ class LongLivedRun(ScenarioRun):
         self.sims = {}
         self.short_latencies: dict[str, list[float]] = {}
         self.short_waits: dict[str, list[float]] = {}  # latencies of short requests that queued
+        self.recent_shorts: dict[str, deque] = {}  # (time, latency) of the latest short requests
         self.probes = {}
         # Count imbalance only once the long connections have had one lifetime to build up.
         warmed_up = min(p["short_time"] * p["long_ratio"], duration / 2)
@@ -78,6 +85,8 @@ class LongLivedRun(ScenarioRun):
             # A long connection's latency is its lifetime; the short ones show the queueing.
             self.short_latencies[label] = record_latencies(sim, lambda req, server: req.path == SHORT_PATH)
             self.short_waits[label] = record_latencies(sim, _short_and_waited)
+            self.recent_shorts[label] = recent = deque(maxlen=RECENT_LATENCIES)
+            on_complete(sim, _recent_recorder(recent))
             self.probes[label] = ImbalanceProbe(sim, start=warmed_up)
 
     def _advance(self, t: float) -> None:
@@ -106,9 +115,24 @@ class LongLivedRun(ScenarioRun):
     def panes(self) -> list[Pane]:
         panes = []
         for label, sim in self.sims.items():
+            # A long connection's "latency" is its lifetime and would swamp the live percentiles
+            # in both panes alike; the short requests' latency is what shows the difference.
+            horizon = sim.now - LIVE_WINDOW
+            recent = summarize([lat for t, lat in self.recent_shorts[label] if t >= horizon])
             held = sum(1 for s in sim.servers for r in s.queue if r.path == SHORT_PATH)
-            panes.append(Pane(label, sim.snapshot(), f"{held} short requests waiting" if held else ""))
+            note = "latency: short requests only"
+            if held:
+                note += f"; {held} waiting for a free slot"
+            panes.append(Pane(label, replace(sim.snapshot(), recent=recent), note))
         return panes
+
+
+def _recent_recorder(recent: deque):
+    def record(sim, req, server):
+        if req.path == SHORT_PATH:
+            recent.append((sim.env.now, sim.env.now - req.arrival))
+
+    return record
 
 
 def _short_and_waited(req, server) -> bool:

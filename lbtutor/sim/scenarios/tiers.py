@@ -97,10 +97,13 @@ class TiersRun(ScenarioRun):
         return point
 
     def panes(self) -> list[Pane]:
+        util = self.utilizations()
+        busiest = max(util, key=util.__getitem__) if self.now > 0 else None
         return [
             Pane(
                 f"{tier}: {len(sim.servers)} x {self.params[f'{tier}_rate']:g} req/s",
                 sim.snapshot(),
+                "busiest tier so far: the bottleneck" if tier == busiest else "",
             )
             for tier, sim in zip(TIERS, self.tiers, strict=True)
         ]

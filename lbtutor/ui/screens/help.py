@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rich.table import Table
 from rich.text import Text
@@ -40,6 +40,8 @@ def _bindings(*cls_paths: str) -> Callable[[], list[Binding]]:
     return load
 
 
+KEY_COLUMN = 14
+
 # Other screens add their section with HELP_SECTIONS.append(HelpSection(...)).
 HELP_SECTIONS: list[HelpSection] = [
     HelpSection(
@@ -60,7 +62,6 @@ HELP_SECTIONS: list[HelpSection] = [
         "Lesson",
         _bindings("lbtutor.ui.screens.lesson.LessonScreen"),
         (
-            ("space", "Next step (same as →)"),
             ("a, b, c…", "Answer the check on this step (or click an option)"),
             ("↑ ↓ pgup pgdn", "Scroll a long step"),
         ),
@@ -124,7 +125,7 @@ class HelpScreen(Screen[None]):
             if binding.system:
                 continue
             keys = merged.setdefault((binding.action, _describe(binding)), [])
-            display = self.app.get_key_display(binding)
+            display = self.app.get_key_display(replace(binding, key_display=None))
             if display not in keys:
                 keys.append(display)
         rows = [(" ".join(keys), meaning) for (_, meaning), keys in merged.items()]
@@ -132,7 +133,7 @@ class HelpScreen(Screen[None]):
 
     def _table(self, section: HelpSection) -> Table:
         table = Table.grid(padding=(0, 2))
-        table.add_column(min_width=12, style="bold", no_wrap=True)
+        table.add_column(width=KEY_COLUMN, style="bold", no_wrap=True)
         table.add_column(ratio=1)
         for keys, meaning in self.rows(section):
             table.add_row(Text(keys), Text(meaning))

@@ -26,6 +26,7 @@ class HomeScreen(Screen[None]):
             yield Static("Loading lessons…", id="home-intro")
             yield Button("", id="continue", compact=True, disabled=True)
             yield CourseMap(id="course-map")
+            yield Static("", id="broken-notes")
             yield Static("", id="module-details")
         yield Footer()
 
@@ -63,6 +64,7 @@ class HomeScreen(Screen[None]):
             return
         course_map = self.query_one(CourseMap)
         course_map.show(app.course, app.progress)  # type: ignore[attr-defined]
+        self._show_broken(app.course)  # type: ignore[attr-defined]
         self._update_continue()
         self._show_details(course_map.current())
 
@@ -94,15 +96,23 @@ class HomeScreen(Screen[None]):
         button.label = Content(f"▶ {verb} (c): {lesson.title} › {step.title}  ·  step {index + 1} of {len(lesson.steps)}")
         button.disabled = False
 
+    def _show_broken(self, course) -> None:
+        """One line per lesson file that failed to load, with its first problem, always in view."""
+        notes = self.query_one("#broken-notes", Static)
+        lines = []
+        for broken in course.broken:
+            more = f" (and {len(broken.problems) - 1} more)" if len(broken.problems) > 1 else ""
+            first = _problem_text(broken.problems[0]) if broken.problems else "could not be loaded"
+            lines.append(Content.assemble(("! ", "bold"), (f"{broken.title} is unavailable: ", "bold"), first + more))
+        notes.update(Content("\n").join(lines))
+        notes.display = bool(lines)
+
     def _show_details(self, row: MapRow | None) -> None:
         details = self.query_one("#module-details", Static)
         if row is None:
             details.update("")
         elif row.broken is not None:
-            problems = [
-                f"{Path(p.path).name}:{p.line}: {p.message}" if p.line > 0 else f"{Path(p.path).name}: {p.message}"
-                for p in row.broken.problems
-            ]
+            problems = [_problem_text(p) for p in row.broken.problems]
             details.update(
                 Content.assemble(
                     (f"{row.broken.title} is unavailable", "bold"),
@@ -165,6 +175,12 @@ class HomeScreen(Screen[None]):
         if seen and unread:
             return unread[0]
         return 0
+
+
+def _problem_text(problem) -> str:
+    """`file.md:12: message`, with the file's name only (the folder is the same for all)."""
+    name = Path(problem.path).name
+    return f"{name}:{problem.line}: {problem.message}" if problem.line > 0 else f"{name}: {problem.message}"
 
 
 def _hours(minutes: int) -> str:

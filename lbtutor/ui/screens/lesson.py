@@ -26,8 +26,8 @@ LAB_ACTIONS = {"lab", "switch_algorithm", "compare"}
 
 
 class LessonScreen(Screen[None]):
-    STEP = Binding.Group("Step")
-    SPEED = Binding.Group("Speed")
+    STEP = Binding.Group("Step", compact=True)
+    SPEED = Binding.Group("Speed", compact=True)
     BINDINGS = [
         Binding("left", "previous", "Back", tooltip="Previous step", id="lesson.previous", priority=True, key_display="←", group=STEP),
         Binding("right,space", "next", "Next", tooltip="Next step (space works too)", id="lesson.next", priority=True, key_display="→", group=STEP),
@@ -37,10 +37,10 @@ class LessonScreen(Screen[None]):
         Binding("minus,underscore", "lab('slower')", "Slower", tooltip="Play the lab slower", id="lab.slower", key_display="-", group=SPEED),
         Binding("plus,equals_sign", "lab('faster')", "Faster", tooltip="Play the lab faster", id="lab.faster", key_display="+", group=SPEED),
         Binding("full_stop", "lab('step_once')", "Step", tooltip="Advance the lab a little (while paused)", id="lab.step", show=False, key_display="."),
-        Binding("m", "switch_algorithm", "Algorithm", tooltip="Switch the lab to its next algorithm", id="lab.algorithm"),
-        Binding("v", "compare", "Compare", tooltip="Run all the lab's algorithms side by side on the same traffic", id="lab.compare"),
+        Binding("m", "switch_algorithm", "Algorithm", tooltip="Switch the lab to its next algorithm", id="lab.algorithm", show=False),
+        Binding("v", "compare", "Compare", tooltip="Run all the lab's algorithms side by side on the same traffic", id="lab.compare", show=False),
         Binding("enter", "submit_check", "Check answer", tooltip="Submit the options you picked", id="check.submit"),
-        Binding("r", "retry_check", "Try again", tooltip="Clear your answer and answer again", id="check.retry"),
+        Binding("r", "retry_check", "Retry", tooltip="Clear your answer to the check and answer again", id="check.retry"),
     ]
 
     def __init__(self, lesson: Lesson, index: int = 0) -> None:

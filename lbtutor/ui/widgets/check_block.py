@@ -54,7 +54,7 @@ class CheckBlockView(Vertical):
     DEFAULT_CSS = """
     CheckBlockView {
         height: auto;
-        margin: 1 0;
+        margin: 0 0 1 0;
         padding: 0 1;
         border: round $accent;
         border-title-color: $accent;

@@ -59,7 +59,7 @@ class LabBlockView(Vertical):
     DEFAULT_CSS = """
     LabBlockView {
         height: auto;
-        margin: 1 0;
+        margin: 0 0 1 0;
         padding: 0 1;
         border: round $primary;
         border-title-color: $text-primary;
@@ -319,18 +319,18 @@ class LabBlockView(Vertical):
         assert run is not None
         if run.done:
             state = ("■ finished", "bold")
-            hint = "p: play again"
+            hint = "p play again"
         elif run.paused:
-            state = ("⏸ paused", "bold")
-            hint = "p: play · .: one step"
+            state = ("‖ paused", "bold")
+            hint = "p play · . step"
         else:
             state = ("▶ playing", "bold")
-            hint = "p: pause"
+            hint = "p pause"
         clock = f"t = {run.now:.1f} s"
         if run.scenario is not None:
             clock += f" of {run.scenario.duration:g} s"
-        speed = f"speed {run.speed:g}×" + (" (lagging)" if run.lagging else "")
-        return Content.assemble(state, f"  ·  {clock}  ·  {speed}  ·  {hint} · +/-: speed")
+        speed = f"speed {run.speed:g}×" + (" (lagging: the simulation cannot keep up)" if run.lagging else "")
+        return Content.assemble(state, f" · {clock} · {speed}   ", (f"{hint} · - + speed", "dim"))
 
 
 def build_live_run(lab: LabBlock, algorithm: str | None, comparing: bool, *, paused: bool) -> tuple[LiveRun, Any]:

@@ -17,6 +17,7 @@ import simpy
 from lbtutor.sim.config import SimConfig
 from lbtutor.sim.gateway import (
     BREAKER_STATES,
+    CLOSED,
     HALF_OPEN,
     OPEN,
     CircuitBreaker,
@@ -41,7 +42,7 @@ FAILING_SERVICE = "orders"
 SERVICE_TIME = 0.1  # mean seconds of work per request at a service (exponential)
 SERVERS_PER_SERVICE = 2
 WORKERS_PER_SERVER = 2
-TOKEN_LIFETIME = 3600.0  # valid tokens expire long after the run
+TOKEN_LIFETIME = 3600.0  # valid tokens expire this long after the run ends
 
 
 class GatewayRun(ScenarioRun):
@@ -57,7 +58,7 @@ class GatewayRun(ScenarioRun):
         rates = [p["user_rate"]] * p["users"] + [p["abuse_rate"]] * p["abusers"]
         self.total_rate = sum(rates)
         self._user_cumulative = list(accumulate(rates))
-        self.tokens = {u: sign_token(u, TOKEN_LIFETIME) for u in self.users}
+        self.tokens = {u: sign_token(u, duration + TOKEN_LIFETIME) for u in self.users}
         self.buckets = {u: TokenBucket(p["rate"], p["burst"]) for u in self.users}
         self.cache = ResponseCache(p["cache_ttl"])
         self.router = Router(ROUTES)
@@ -104,17 +105,22 @@ class GatewayRun(ScenarioRun):
         at(self.env, p["recover_at"], self._heal)
         self.env.process(self._clients())
 
-    def _expected_forward_rates(self) -> dict[str, float]:
-        """What each service should see: valid tokens, within the limit, not answered by the cache."""
+    def _admitted_rate(self) -> float:
+        """Requests per second past auth and the rate limit (the abusers held to `rate`)."""
         p = self.params
-        admitted = (1 - p["bad_tokens"]) * (
+        return (1 - p["bad_tokens"]) * (
             p["users"] * p["user_rate"] + p["abusers"] * min(p["abuse_rate"], p["rate"])
         )
-        rates = {ROUTES[prefix]: admitted * share for prefix, share in PATH_MIX}
-        rates["static"] *= 1 - self.expected_hit_ratio(admitted * dict(PATH_MIX)[CACHEABLE])
+
+    def _expected_forward_rates(self) -> dict[str, float]:
+        """What each service should see: valid tokens, within the limit, not answered by the cache."""
+        rates = {ROUTES[prefix]: self._admitted_rate() * share for prefix, share in PATH_MIX}
+        rates["static"] *= 1 - self.expected_hit_ratio()
         return rates
 
-    def expected_hit_ratio(self, static_rate: float) -> float:
+    def expected_hit_ratio(self) -> float:
+        """TTL-cache theory for the /static/ lookups: each asset gets its Zipf share of them."""
+        static_rate = self._admitted_rate() * dict(PATH_MIX)[CACHEABLE]
         total = self._asset_weights[-1]
         per_asset = [static_rate / (k + 1) / total for k in range(ASSETS)]
         return ttl_cache_hit_ratio(per_asset, self.params["cache_ttl"])
@@ -133,8 +139,9 @@ class GatewayRun(ScenarioRun):
         rng = self._rng["token"]
         if rng.random() >= self.params["bad_tokens"]:
             return self.tokens[user]
-        if rng.random() < 0.5:
-            return self.tokens[user][:-4] + "beef"  # tampered: the signature no longer matches
+        if rng.random() < 0.5:  # tampered: one digit of the signature changed, so it no longer matches
+            token = self.tokens[user]
+            return token[:-1] + ("0" if token[-1] != "0" else "1")
         return sign_token(user, self.env.now - 60.0)  # genuine, but expired a minute ago
 
     def _path(self) -> str:
@@ -149,7 +156,7 @@ class GatewayRun(ScenarioRun):
         now = self.env.now
         self.requests += 1
         token = self._token_of(user)
-        path = self._path()  # drawn for every request, so a change upstream keeps the mix aligned
+        path = self._path()  # drawn even for requests turned away: same seed, same paths in order
         check = check_token(token, now)
         if not check.ok:  # 401 at the edge
             self.rejected_auth += 1
@@ -228,11 +235,9 @@ class GatewayRun(ScenarioRun):
         breaker = self.breakers[FAILING_SERVICE]
         self.breaker_state()
         opened = breaker.opened_at()
-        closes = [t for t, s in breaker.transitions[1:] if s == "closed"]
+        closes = [t for t, s in breaker.transitions[1:] if s == CLOSED]
         abusers = [self.buckets[u] for u in self.abusive]
         span = min(self.now, self.duration)
-        static_rate = p["users"] * p["user_rate"] + p["abusers"] * min(p["abuse_rate"], p["rate"])
-        static_rate *= (1 - p["bad_tokens"]) * dict(PATH_MIX)[CACHEABLE]
         return {
             "requests": self.requests,
             "rejected_auth": self.rejected_auth,
@@ -244,7 +249,7 @@ class GatewayRun(ScenarioRun):
             ),
             "cache_hits": self.cache.hits,
             "cache_hit_ratio": self.cache.hit_ratio,
-            "cache_hit_ratio_expected": self.expected_hit_ratio(static_rate),
+            "cache_hit_ratio_expected": self.expected_hit_ratio(),
             "forwarded": sum(self.forwarded.values()),
             "failed": self.failed[FAILING_SERVICE],
             "short_circuited": self.short_circuited[FAILING_SERVICE],
@@ -277,7 +282,11 @@ class GatewayRun(ScenarioRun):
             "orders": ("failing; " if broken else "") + f"breaker {state}",
             "static": f"cache answers {self.cache.hit_ratio or 0:.0%} of /static/",
         }
-        return [Pane(f"{name} service", sim.snapshot(), notes[name]) for name, sim in self.services.items()]
+        prefix = {service: prefix for prefix, service in ROUTES.items()}
+        return [
+            Pane(f"{name} service ({prefix[name]}*)", sim.snapshot(), notes[name])
+            for name, sim in self.services.items()
+        ]
 
 
 def _why(state: str, breaker: CircuitBreaker) -> str:

@@ -166,8 +166,9 @@ class Autoscaler:
         now = self.env.now
         return {s.name: s.area_at(now) for s in self.sim.servers}
 
-    def pool_cpu(self) -> float:
-        """Average CPU of the instances taking traffic, over the time since the last evaluation."""
+    def _cpu_since_last_evaluation(self) -> float:
+        """Average CPU of the instances taking traffic since the last evaluation (and starts the
+        next averaging window)."""
         now = self.env.now
         areas = self._busy_areas()
         busy = available = 0.0
@@ -183,7 +184,7 @@ class Autoscaler:
     def _evaluate_every_period(self):
         while True:
             yield self.env.timeout(self.policy.period)
-            cpu = self.pool_cpu()
+            cpu = self._cpu_since_last_evaluation()
             now = self.env.now
             action = decide(cpu, self.fleet, now - self._last_action, self.policy)
             self.evaluations.append((now, cpu, self.fleet))
@@ -218,15 +219,13 @@ class Autoscaler:
     def _scale_in(self, cpu: float) -> None:
         """Remove the newest instance (one still warming first): it drains, then stops billing."""
         now = self.env.now
-        live = [i for i in self.instances.values() if not i.removed]
-        victim = max(live, key=lambda i: (i.ready_at > now, i.launched_at, i.name))
+        live = [i for i in self.instances.values() if not i.removed]  # oldest first
+        warming = [i for i in live if i.ready_at > now]
+        victim = (warming or live)[-1]
         victim.removed = True
-        server = self.sim.server(victim.name)
-        if server.active == 0:
-            victim.terminated_at = now
-            self.sim.remove_server(victim.name)
-        else:
-            self.sim.remove_server(victim.name)  # draining: `_completed` terminates it
+        if self.sim.server(victim.name).active == 0:
+            victim.terminated_at = now  # nothing to drain; otherwise `_completed` terminates it
+        self.sim.remove_server(victim.name)
         self._last_action = now
         self.actions.append((now, SCALE_IN, cpu))
         self._record()

@@ -191,14 +191,24 @@ def test_a_mobile_only_run_never_calls_recommendations():
 
 
 @pytest.mark.parametrize("steps, max_speed", [(4, 8.0), (6, 4.0), (1, 8.0)])
-def test_capacity_and_cost_follow_the_price_list(steps, max_speed):
+def test_capacity_and_cost_follow_the_price_list(steps, max_speed):  # once fully grown
     m = build("vertical-vs-horizontal", steps=steps, max_speed=max_speed, unit_rate=10.0,
-              unit_cost=100.0, cost_exponent=1.5, duration=20.0, fail_at=19.0).metrics()
+              unit_cost=100.0, cost_exponent=1.5, step_every=2.0, duration=20.0, fail_at=19.0).metrics()
     size = min(steps, max_speed)  # no machine bigger than the cap is sold
     assert m["capacity_up"] == 10.0 * size
     assert m["cost_up"] == pytest.approx(100.0 * size**1.5)
     assert m["capacity_out"] == 10.0 * steps
     assert m["cost_out"] == 100.0 * steps
+
+
+def test_capacity_and_cost_grow_one_step_at_a_time():
+    run = get("vertical-vs-horizontal").build({"steps": 4, "step_every": 15.0}, 1)
+    seen = []
+    for t in (5.0, 20.0, 35.0, 50.0):
+        run.advance_to(t)
+        m = run.metrics()
+        seen.append((m["capacity_out"], m["cost_up"], m["cost_out"]))
+    assert seen == [(10.0 * k, pytest.approx(100.0 * k**1.5), 100.0 * k) for k in (1, 2, 3, 4)]
 
 
 def test_when_the_big_server_dies_every_request_from_then_on_fails():

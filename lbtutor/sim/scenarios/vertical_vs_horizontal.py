@@ -127,7 +127,7 @@ class VerticalVsHorizontalRun(ScenarioRun):
         }
 
     def metrics(self) -> dict:
-        out = self.capacity_and_cost(self.steps)
+        out = self.capacity_and_cost()  # at the step reached so far: the live view grows with it
         before_up = self.before.get("up") or _counters(self.up)
         before_out = self.before.get("out") or _counters(self.out)
         dead = self.now >= self.fail_at
@@ -210,10 +210,10 @@ SCENARIO = Scenario(
         Param("duration", 150.0, "simulated length of the run", min=10.0, max=3600.0, unit="s"),
     ),
     metrics=(
-        Metric("capacity_up", "req/s", "what the one big server finishes at full size: unit_rate x min(steps, max_speed)"),
-        Metric("capacity_out", "req/s", "what the small servers finish together: unit_rate x steps"),
-        Metric("cost_up", "$/month", "price of the big server: unit_cost x min(steps, max_speed)^cost_exponent"),
-        Metric("cost_out", "$/month", "price of the small servers: unit_cost x steps"),
+        Metric("capacity_up", "req/s", "what the one big server finishes at step k: unit_rate x min(k, max_speed)"),
+        Metric("capacity_out", "req/s", "what the k small servers finish together: unit_rate x k"),
+        Metric("cost_up", "$/month", "price of the big server at step k: unit_cost x min(k, max_speed)^cost_exponent"),
+        Metric("cost_out", "$/month", "price of the k small servers: unit_cost x k"),
         Metric("mean_latency_up", "s", "mean latency before the failure, one big server (one fast queue)"),
         Metric("mean_latency_out", "s", "mean latency before the failure, small servers (k slower queues)"),
         Metric("failed_up", "requests", "requests lost with the big server: those it held and every later one"),

@@ -45,11 +45,11 @@ class Balancer:
 
 def _least(pool: Sequence[Server], score, rng: random.Random) -> Server:
     """The server with the lowest score; ties broken by the seeded RNG."""
-    best = math.inf
+    best = None
     ties: list[Server] = []
     for s in pool:
         v = score(s)
-        if v < best:
+        if best is None or v < best:
             best = v
             ties = [s]
         elif v == best:
@@ -117,11 +117,16 @@ class LeastConnections(Balancer):
 
 
 class WeightedLeastConnections(Balancer):
+    """Lowest active / weight; among equal scores the heavier server (as nginx does), then random.
+
+    The weight tie-break matters when servers sit idle: 0/4 and 0/1 tie, and the big server
+    should get the request."""
+
     slug = "weighted-least-connections"
     summary = "Lowest active connections / weight: least connections for unequal servers."
 
     def pick(self, req, pool):
-        return _least(pool, _active_per_weight, self.rng)
+        return _least(pool, _score_then_heavier, self.rng)
 
 
 class IPHash(Balancer):
@@ -265,8 +270,9 @@ def _active(s: Server) -> float:
     return s.active
 
 
-def _active_per_weight(s: Server) -> float:
-    return s.active / (s.weight * s.ramp)
+def _score_then_heavier(s: Server) -> tuple[float, float]:
+    w = s.weight * s.ramp
+    return (s.active / w, -w)
 
 
 def build_ring(names: Sequence[str], vnodes: int) -> list[tuple[int, str]]:

@@ -126,7 +126,7 @@ class ScenarioRun:
         self.now = 0.0
         self._timeline: list[dict] = []
         self._sample_dt = duration / TIMELINE_POINTS
-        self._next_sample = 0.0
+        self._samples_taken = 0
         self.log: list[tuple[float, str]] = []  # notable events, shown in the UI: (time, text)
 
     # -- to implement -------------------------------------------------------------------
@@ -155,11 +155,15 @@ class ScenarioRun:
 
     def advance_to(self, t: float) -> None:
         t = min(t, self.duration)
-        while self._next_sample <= t + 1e-12 and self._next_sample <= self.duration + 1e-12:
-            self._advance(self._next_sample)
-            self.now = max(self.now, self._next_sample)
-            self._timeline.append({"t": round(self._next_sample, 9), **self.sample()})
-            self._next_sample += self._sample_dt
+        while self._samples_taken <= TIMELINE_POINTS:
+            # i x dt, not a running sum, so the last sample lands exactly on `duration`
+            at = self.duration if self._samples_taken == TIMELINE_POINTS else self._samples_taken * self._sample_dt
+            if at > t + 1e-12:
+                break
+            self._advance(at)
+            self.now = max(self.now, at)
+            self._timeline.append({"t": round(at, 9), **self.sample()})
+            self._samples_taken += 1
         if t > self.now:
             self._advance(t)
             self.now = t

@@ -55,6 +55,13 @@ def test_a_value_out_of_range_names_the_parameter_and_what_is_allowed(name):
         get(name).build({param.name: param.max + 1})
 
 
+def test_an_unknown_choice_or_parameter_is_refused_with_what_is_allowed():
+    with pytest.raises(ScenarioError, match="client='tablet' is not allowed; client is one of web, mobile, both"):
+        get("aggregation").build({"client": "tablet"})
+    with pytest.raises(ScenarioError, match="sticky-sessions has no parameter 'vnodes'; its parameters are: servers"):
+        get("sticky-sessions").build({"vnodes": 10})
+
+
 # ------------------------------------------------------------------------------------ gateway
 
 

@@ -33,11 +33,11 @@ from lbtutor.sim.scenarios.toolkit import at, lab_simulation
 from lbtutor.sim.server import Request
 from lbtutor.sim.traffic import stream
 
-ROUTES = {"/users/": "users", "/orders/": "orders", "/static/": "static"}
-PATH_MIX = (("/users/", 0.35), ("/orders/", 0.30), ("/static/", 0.35))  # share of each user's calls
+ROUTES = {"/users/": "users", "/orders/": "orders", "/products/": "catalog"}
+PATH_MIX = (("/users/", 0.35), ("/orders/", 0.30), ("/products/", 0.35))  # share of each user's calls
 PATH_CUMULATIVE = list(accumulate(share for _, share in PATH_MIX[:-1]))
-CACHEABLE = "/static/"  # public GET responses, the same for every caller
-ASSETS = 200  # distinct /static/ paths, popularity Zipf(1): a few are asked for often
+CACHEABLE = "/products/"  # public catalog GETs: the same answer for every caller
+PRODUCTS = 200  # distinct /products/ paths, popularity Zipf(1): a few are asked for often
 FAILING_SERVICE = "orders"
 SERVICE_TIME = 0.1  # mean seconds of work per request at a service (exponential)
 SERVERS_PER_SERVICE = 2
@@ -68,7 +68,7 @@ class GatewayRun(ScenarioRun):
             )
             for service in ROUTES.values()
         }
-        self._asset_weights = list(accumulate(1.0 / (k + 1) for k in range(ASSETS)))
+        self._product_weights = list(accumulate(1.0 / (k + 1) for k in range(PRODUCTS)))
 
         self._rng = {name: stream(seed, f"gateway:{name}") for name in ("gaps", "who", "token", "path", "demand")}
         forwarded = self._expected_forward_rates()
@@ -115,15 +115,15 @@ class GatewayRun(ScenarioRun):
     def _expected_forward_rates(self) -> dict[str, float]:
         """What each service should see: valid tokens, within the limit, not answered by the cache."""
         rates = {ROUTES[prefix]: self._admitted_rate() * share for prefix, share in PATH_MIX}
-        rates["static"] *= 1 - self.expected_hit_ratio()
+        rates["catalog"] *= 1 - self.expected_hit_ratio()
         return rates
 
     def expected_hit_ratio(self) -> float:
-        """TTL-cache theory for the /static/ lookups: each asset gets its Zipf share of them."""
-        static_rate = self._admitted_rate() * dict(PATH_MIX)[CACHEABLE]
-        total = self._asset_weights[-1]
-        per_asset = [static_rate / (k + 1) / total for k in range(ASSETS)]
-        return ttl_cache_hit_ratio(per_asset, self.params["cache_ttl"])
+        """TTL-cache theory for the /products/ lookups: each product gets its Zipf share of them."""
+        catalog_rate = self._admitted_rate() * dict(PATH_MIX)[CACHEABLE]
+        total = self._product_weights[-1]
+        per_product = [catalog_rate / (k + 1) / total for k in range(PRODUCTS)]
+        return ttl_cache_hit_ratio(per_product, self.params["cache_ttl"])
 
     # -- the story ------------------------------------------------------------------------------
     def _clients(self):
@@ -147,9 +147,9 @@ class GatewayRun(ScenarioRun):
     def _path(self) -> str:
         prefix = PATH_MIX[bisect_right(PATH_CUMULATIVE, self._rng["path"].random())][0]
         if prefix == CACHEABLE:
-            weights = self._asset_weights
+            weights = self._product_weights
             y = self._rng["path"].random() * weights[-1]
-            return f"{prefix}asset-{bisect_right(weights, y)}"
+            return f"{prefix}{bisect_right(weights, y)}"
         return f"{prefix}{int(self._rng['path'].random() * 10_000)}"
 
     def _request(self, user: str) -> None:
@@ -280,7 +280,7 @@ class GatewayRun(ScenarioRun):
         notes = {
             "users": "",
             "orders": ("failing; " if broken else "") + f"breaker {state}",
-            "static": f"cache answers {self.cache.hit_ratio or 0:.0%} of /static/",
+            "catalog": f"the cache answers {self.cache.hit_ratio or 0:.0%} of /products/ reads",
         }
         prefix = {service: prefix for prefix, service in ROUTES.items()}
         return [
@@ -302,9 +302,9 @@ SCENARIO = Scenario(
     section=6,
     title="An API gateway: auth, rate limits, a cache and a circuit breaker",
     summary=(
-        "Users call /users/*, /orders/* and /static/* through a gateway. Requests with a forged or "
+        "Users call /users/*, /orders/* and /products/* through a gateway. Requests with a forged or "
         "expired token get 401 at the edge; each user has a token bucket, so two abusive users get "
-        "429 beyond their rate while everyone else is untouched; repeated /static/ reads are "
+        "429 beyond their rate while everyone else is untouched; repeated catalog reads are "
         "answered from a cache; each path is routed to its service. Then the orders service fails "
         "for a while: its circuit breaker opens after a run of errors, fails calls fast, half-opens "
         "after a cool-off to let a few trial calls through, and closes once they succeed."
@@ -322,7 +322,7 @@ SCENARIO = Scenario(
         Param("bad_tokens", 0.05, "fraction of requests carrying a forged or expired token", min=0.0, max=1.0),
         Param("rate", 2.0, "token bucket refill: requests per second one user may sustain", min=0.1, max=100.0, unit="req/s"),
         Param("burst", 10, "token bucket size: requests one user may send at once after a quiet spell", min=1, max=1000, unit="requests"),
-        Param("cache_ttl", 10.0, "how long a cached /static/ response stays fresh (0: no cache)", min=0.0, max=600.0, unit="s"),
+        Param("cache_ttl", 10.0, "how long a cached /products/ response stays fresh (0: no cache)", min=0.0, max=600.0, unit="s"),
         Param("fail_at", 40.0, "when the orders service starts answering every call with an error", min=0.0, max=3600.0, unit="s"),
         Param("recover_at", 80.0, "when the orders service works again", min=0.0, max=3600.0, unit="s"),
         Param("breaker", True, "whether a circuit breaker guards each service"),
@@ -338,9 +338,9 @@ SCENARIO = Scenario(
         Metric("rate_limited", "requests", "429: the user's token bucket was empty"),
         Metric("rate_limited_normal", "requests", "429s that hit well-behaved users (the abusers' do not spill over)"),
         Metric("abuser_accepted_rate", "req/s", "requests per second an abusive user got through (tends to rate)"),
-        Metric("cache_hits", "requests", "/static/ reads answered from the gateway's cache"),
-        Metric("cache_hit_ratio", "", "share of /static/ lookups that hit"),
-        Metric("cache_hit_ratio_expected", "", "TTL cache theory: sum of r.(r.ttl)/(1 + r.ttl) over assets, over sum of r"),
+        Metric("cache_hits", "requests", "/products/ reads answered from the gateway's cache"),
+        Metric("cache_hit_ratio", "", "share of /products/ lookups that hit"),
+        Metric("cache_hit_ratio_expected", "", "TTL cache theory: sum of r.(r.ttl)/(1 + r.ttl) over products, over sum of r"),
         Metric("forwarded", "requests", "requests routed on to a service"),
         Metric("failed", "requests", "calls that reached the failing orders service and got an error"),
         Metric("short_circuited", "requests", "orders calls the open breaker failed fast, sparing the service"),

@@ -1,0 +1,676 @@
+"""The lab: a live sandbox of load bars with every control, and algorithms side by side.
+
+The screen owns a `LabSession` (the model, plain Python) and a frame timer at about 30 frames a
+second that runs only while the screen is shown and the run is playing. Every key is a Binding
+with an id and a tooltip; every action is in the command palette under its plain name (see
+lbtutor/ui/lab_commands.py); the arrows and signs of the status line and the server rows take
+clicks. A refused value is a notification, never a crash.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Static
+
+from lbtutor.sim.config import ConfigError
+from lbtutor.sim.lab_session import LabSession, seconds_text
+from lbtutor.sim.presets import SERVICE_DIST_NAMES, LabSetup
+from lbtutor.sim.scenario_code import ScenarioSpec
+from lbtutor.ui.widgets.compare_view import LabPanes, verdict_content
+from lbtutor.ui.widgets.config_panel import ConfigPanel
+from lbtutor.ui.widgets.lab_bars import LabBars
+from lbtutor.ui.widgets.lab_metrics import LabMetrics
+from lbtutor.ui.widgets.lab_status import LabStatus, StatusInfo
+from lbtutor.ui.widgets.latency_chart import LatencyChart, Series
+
+FPS = 30
+MAX_FRAME = 0.25  # after a stall, do not try to catch up more than this much wall time
+TALL_ROWS_UP_TO = 8  # servers per pane drawn two lines tall when the screen has the height
+SIDE_PANEL_MIN_WIDTH = 110  # narrower than this, the config panel goes under the panes
+PERCENTILE_GLYPHS = (("p50", "•"), ("p95", "+"), ("p99", "▲"))
+SIDE_GLYPHS = ("●", "▲", "■", "◆")
+
+SANDBOX_ONLY = {
+    "next_algorithm", "previous_algorithm", "more_traffic", "less_traffic", "add_server", "remove_server", "take_down",
+    "bring_up", "weight", "speed", "edit_server", "next_preset", "next_dist", "compare", "add_side",
+    "next_side", "select",
+}
+
+
+class LabScreen(Screen[None]):
+    """The full sandbox. Build it with a setup, a scenario, or a scenario code."""
+
+    BINDINGS = [
+        # The Footer shows these in this order, most used first; wider terminals show more.
+        Binding("space", "toggle_pause", "Pause/Run", tooltip="Pause or resume the simulation", id="lab.pause"),
+        Binding("full_stop", "step", "Step", tooltip="Advance half a simulated second (works while paused)", id="lab.step", key_display="."),
+        Binding("plus,equals_sign", "faster", "Speed", tooltip="+ plays faster, - slower (0.25× to 100×)", id="lab.faster", key_display="+/-"),
+        Binding("minus,underscore", "slower", "Slower", tooltip="Play slower (down to 0.25×)", id="lab.slower", show=False, key_display="-"),
+        Binding("right", "more_traffic", "Traffic rate", tooltip="→ raises the arrival rate by a quarter, ← lowers it", id="lab.rate_up", key_display="→/←"),
+        Binding("left", "less_traffic", "Less traffic", tooltip="Lower the arrival rate by a fifth", id="lab.rate_down", show=False, key_display="←"),
+        Binding("a", "next_algorithm(1)", "Algorithm", tooltip="Next algorithm (A: previous)", id="lab.algorithm", key_display="a/A"),
+        Binding("A", "next_algorithm(-1)", "Previous algorithm", tooltip="Previous algorithm", id="lab.algorithm_back", show=False),
+        Binding("c", "compare", "Compare", tooltip="Two algorithms side by side on identical traffic", id="lab.compare"),
+        Binding("up,k", "select(-1)", "Select", tooltip="↑ ↓ select a server", id="lab.select_up", key_display="↑↓"),
+        Binding("down,j", "select(1)", "Select down", tooltip="Select the server below", id="lab.select_down", show=False),
+        Binding("d", "take_down", "Down", tooltip="Take the selected server down: what it holds fails", id="lab.down"),
+        Binding("u", "bring_up", "Up", tooltip="Bring the selected server back up", id="lab.up"),
+        Binding("n", "add_server", "Add", tooltip="Add a server (weight 1, speed 1×)", id="lab.add"),
+        Binding("x,delete", "remove_server", "Remove", tooltip="Remove the selected server (it drains first)", id="lab.remove"),
+        Binding("r", "reset(False)", "Reset", tooltip="Start again with the same seed (R: a new seed)", id="lab.reset", key_display="r/R"),
+        Binding("R", "reset(True)", "New seed", tooltip="Start again with a new seed", id="lab.reset_new", show=False),
+        Binding("w", "weight(1)", "Weight", tooltip="w raises the selected server's weight, W lowers it", id="lab.weight_up", key_display="w/W"),
+        Binding("W", "weight(-1)", "Lower weight", tooltip="Lower the selected server's weight", id="lab.weight_down", show=False),
+        Binding("s", "speed(1)", "Server speed", tooltip="s makes the selected server faster, S slower", id="lab.speed_up", key_display="s/S"),
+        Binding("S", "speed(-1)", "Slower server", tooltip="Make the selected server slower", id="lab.speed_down", show=False),
+        Binding("e", "edit", "Edit", tooltip="Type the selected server's weight and speed, or a scenario's parameters", id="lab.edit"),
+        Binding("t", "next_preset(1)", "Traffic preset", tooltip="Next traffic preset (T: previous)", id="lab.preset", key_display="t/T"),
+        Binding("T", "next_preset(-1)", "Previous traffic", tooltip="Previous traffic preset", id="lab.preset_back", show=False),
+        Binding("v", "next_dist(1)", "Service times", tooltip="Next service-time distribution (V: previous)", id="lab.dist", key_display="v/V"),
+        Binding("V", "next_dist(-1)", "Previous service times", tooltip="Previous service-time distribution", id="lab.dist_back", show=False),
+        Binding("C", "add_side", "Add side", tooltip="Compare one more algorithm (as the width allows)", id="lab.add_side", key_display="C"),
+        Binding("tab", "next_side(1)", "Next side", tooltip="In compare mode: choose which side a changes", id="lab.next_side", show=False),
+        Binding("y", "code", "Code", tooltip="Show and copy this run's scenario code", id="lab.code"),
+        Binding("o", "open_scenario", "Scenario", tooltip="Open a named scenario", id="lab.scenario"),
+        Binding("escape", "close", "Back", tooltip="Leave the lab", id="lab.close", key_display="esc"),
+    ]
+
+    DEFAULT_CSS = """
+    LabScreen #lab-banner {
+        height: auto;
+        padding: 0 1;
+        background: $error 25%;
+        color: $text;
+        text-style: bold;
+    }
+    LabScreen #lab-main {
+        height: 1fr;
+    }
+    LabScreen #lab-left {
+        width: 1fr;
+        height: 1fr;
+    }
+    LabScreen #lab-panes-scroll {
+        height: auto;
+        max-height: 70%;
+    }
+    LabScreen.-scenario #lab-panes-scroll, LabScreen.-compare #lab-panes-scroll {
+        max-height: 80%;
+    }
+    LabScreen #lab-side {
+        width: 46;
+        height: 1fr;
+        padding-right: 1;
+    }
+    LabScreen.-narrow #lab-side, LabScreen.-compare #lab-side {
+        display: none;
+    }
+    LabScreen #lab-verdict {
+        height: auto;
+        padding: 0 1;
+        margin-bottom: 1;
+        border: tall $success;
+    }
+    LabScreen #lab-headline, LabScreen #lab-log {
+        height: auto;
+        padding: 0 1;
+    }
+    LabScreen #lab-chart {
+        margin: 1 1 0 1;
+        height: 1fr;
+        min-height: 6;
+        max-height: 12;
+    }
+    LabScreen #lab-setup {
+        height: auto;
+        padding: 0 1;
+        margin-bottom: 1;
+        border: round $primary 60%;
+        border-title-style: bold;
+        border-title-color: $text-primary;
+    }
+    LabScreen #lab-narrow-config {
+        display: none;
+    }
+    LabScreen.-narrow #lab-narrow-config, LabScreen.-compare #lab-narrow-config {
+        display: block;
+        margin: 1 1 0 1;
+    }
+    """
+
+    def __init__(
+        self,
+        setup: LabSetup | None = None,
+        *,
+        scenario: ScenarioSpec | None = None,
+        code: str | None = None,
+        paused: bool | None = None,
+        speed: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self._start = (setup, scenario, code)
+        self._paused = paused
+        self._speed = speed
+        self.session: LabSession | None = None
+        self._timer: Timer | None = None
+        self._last_frame = 0.0
+        self._shown = False
+
+    @classmethod
+    def from_lab_block(cls, block, **kwargs) -> LabScreen:
+        """Open a lesson's lab block in the full lab, its parameters carried over."""
+        if block.scenario is not None:
+            return cls(scenario=ScenarioSpec(block.scenario, dict(block.settings), block.seed), **kwargs)
+        setup = LabSetup.from_config(block.sim_config(), tuple(block.algorithms) or None)
+        return cls(setup, speed=block.speed, **kwargs)
+
+    # ================================================================== building
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield LabStatus(id="lab-status")
+        yield Static("", id="lab-banner")
+        with Horizontal(id="lab-main"):
+            with Vertical(id="lab-left"):
+                with VerticalScroll(id="lab-panes-scroll", can_focus=False):
+                    yield LabPanes(id="lab-panes")
+                yield Static("", id="lab-verdict")
+                yield Static("", id="lab-headline")
+                yield LabMetrics(id="lab-metrics")
+                yield LatencyChart(id="lab-chart")
+                yield Static("", id="lab-log")
+                yield ConfigPanel(id="lab-narrow-config")
+            with VerticalScroll(id="lab-side", can_focus=False):
+                yield Static("", id="lab-setup")
+                yield ConfigPanel(id="lab-config")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = "Lab"
+        setup, scenario, code = self._start
+        paused = self._paused
+        if paused is None:
+            paused = not getattr(self.app, "autoplay_labs", True)
+        try:
+            if code:
+                self.session = LabSession.from_code(code, speed=self._speed, paused=paused)
+            else:
+                self.session = LabSession(setup, scenario=scenario, speed=self._speed, paused=paused)
+        except (ConfigError, ValueError) as exc:
+            self.notify(f"{exc}. Showing the sandbox instead.", title="Could not open that", severity="warning", markup=False)
+            self.session = LabSession(setup if isinstance(setup, LabSetup) else None, speed=self._speed, paused=paused)
+        self._timer = self.set_interval(1 / FPS, self._frame, pause=True)
+        self._shown = True
+        self._sync_timer()
+        self.draw()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < SIDE_PANEL_MIN_WIDTH, "-narrow")
+        if self.session is not None:
+            self.call_after_refresh(self.draw)
+
+    def on_screen_suspend(self) -> None:
+        self._shown = False
+        self._sync_timer()
+
+    def on_screen_resume(self) -> None:
+        self._shown = True
+        self._sync_timer()
+
+    # ================================================================== frames
+    def _sync_timer(self) -> None:
+        """Tick only while the screen is shown and the run is playing."""
+        if self._timer is None or self.session is None:
+            return
+        run = self.session.run
+        if self._shown and not run.paused and not run.done:
+            self._last_frame = time.monotonic()
+            self._timer.resume()
+        else:
+            self._timer.pause()
+
+    def _frame(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        now = time.monotonic()
+        dt = min(now - self._last_frame, MAX_FRAME)
+        self._last_frame = now
+        try:
+            session.tick(dt)
+        except Exception as exc:  # a scenario that breaks must not take the app down with it
+            session.run.paused = True
+            self._sync_timer()
+            self.notify(f"The simulation stopped: {exc}", title="Lab stopped", severity="error", markup=False)
+        self.draw()
+        if session.run.done:
+            self._sync_timer()
+
+    # ================================================================== drawing
+    def draw(self) -> None:
+        session = self.session
+        if session is None or not self.is_mounted:
+            return
+        panes = session.panes
+        comparing = session.comparing
+        self.set_class(comparing, "-compare")
+        self.set_class(session.is_scenario, "-scenario")
+        self.query_one(LabStatus).show(self._status_info())
+
+        banner = self.query_one("#lab-banner", Static)
+        text = session.banner()
+        banner.display = text is not None
+        if text is not None:
+            banner.update(Content("⚠ " + text))
+
+        verdict = session.verdict()
+        most = max((len(p.snapshot.servers) for p in panes), default=0)
+        tall = most <= TALL_ROWS_UP_TO and self.size.height >= 30 and len(panes) <= 2
+        self.query_one(LabPanes).show(
+            panes, selected=session.selected, active=session.active_side, comparing=comparing,
+            verdict=verdict, row_height=2 if tall else 1,
+        )
+        verdict_box = self.query_one("#lab-verdict", Static)
+        verdict_box.display = verdict is not None
+        if verdict is not None:
+            verdict_box.update(verdict_content(verdict))
+
+        metrics = self.query_one(LabMetrics)
+        metrics.display = not session.is_scenario and bool(panes)
+        if metrics.display:
+            metrics.show(panes[session.active_side if comparing else 0])
+        self._draw_scenario_extras()
+        self._draw_chart()
+        self._draw_side()
+
+    def _status_info(self) -> StatusInfo:
+        session = self.session
+        assert session is not None
+        run = session.run
+        if session.is_scenario:
+            scenario = run.scenario
+            return StatusInfo(
+                paused=run.paused, done=run.done, algorithm=f"scenario: {scenario.scenario.title}",
+                rate=None, load=None, now=run.now, duration=scenario.duration, speed=run.speed,
+                seed=session.spec.seed, lagging=run.lagging, mode="scenario",
+            )
+        setup = session.setup
+        return StatusInfo(
+            paused=run.paused, done=run.done, algorithm=setup.algorithms[session.active_side],
+            rate=setup.arrival_rate, load=setup.offered_load, now=run.now, duration=None,
+            speed=run.speed, seed=setup.seed, lagging=run.lagging,
+            mode="compare" if session.comparing else "sandbox", side=session.active_side,
+        )
+
+    def _draw_scenario_extras(self) -> None:
+        session = self.session
+        assert session is not None
+        headline = self.query_one("#lab-headline", Static)
+        log = self.query_one("#lab-log", Static)
+        headline.display = log.display = session.is_scenario
+        if not session.is_scenario:
+            return
+        scenario = session.run.scenario.scenario
+        values = session.headline() or {}
+        units = {m.name: m.unit for m in scenario.metrics}
+        parts: list = []
+        for name, value in values.items():
+            if parts:
+                parts.append("   ")
+            parts += [name.replace("_", " ") + " ", (_metric(value, units.get(name, "")), "bold")]
+        headline.update(Content.assemble(*parts) if parts else Content("(no figures yet)"))
+        entries = session.run.scenario.log[-3:]
+        log.update(Content("\n".join(f"at {t:.1f} s: {text}" for t, text in entries)))
+
+    def _draw_chart(self) -> None:
+        session = self.session
+        assert session is not None
+        chart = self.query_one(LatencyChart)
+        panes = session.panes
+        if not panes:
+            chart.show([], 0.0)
+            return
+        if len(panes) == 1:
+            points = session.chart(0)
+            series = [
+                Series(label, glyph, [p[k + 1] for p in points])
+                for k, (label, glyph) in enumerate(PERCENTILE_GLYPHS)
+            ]
+            title = "Latency over time"
+        else:
+            points = session.chart(0)
+            k = 4 if session.comparing else 3  # a race: whole-run p99 so far; a scenario: recent p99
+            series = [
+                Series(pane.label, SIDE_GLYPHS[i % len(SIDE_GLYPHS)], [p[k] for p in session.chart(i)])
+                for i, pane in enumerate(panes)
+            ]
+            title = "p99 so far (whole run)" if session.comparing else "p99 over time"
+        cols = max(1, chart.size.width - 8)
+        shown = points[-cols:]
+        span = shown[-1][0] - shown[0][0] if len(shown) > 1 else 0.0
+        chart.show(series, span, title)
+
+    def _draw_side(self) -> None:
+        session = self.session
+        assert session is not None
+        setup_box = self.query_one("#lab-setup", Static)
+        if session.is_scenario:
+            scenario = session.run.scenario.scenario
+            setup_box.border_title = "Scenario"
+            params = session.scenario_parameters()
+            lines: list = [(scenario.title, "bold"), "\n", scenario.summary, "\n\n", ("Look for: ", "bold"), scenario.look_for, "\n"]
+            for param, value in params:
+                lines += ["\n", (f"{param.name} ", "bold"), _metric(value, param.unit)]
+            lines += ["\n\n", ("e: edit parameters · r: restart · esc: back", "$text-muted")]
+            setup_box.update(Content.assemble(*lines))
+            for panel in self.query(ConfigPanel):
+                panel.display = False
+            return
+        self.query_one("#lab-narrow-config").styles.clear_rule("display")
+        setup = session.setup
+        shape = setup.shape
+        setup_box.border_title = "Setup"
+        lines = [
+            ("Traffic: ", "bold"), shape.title, "\n",
+            (shape.look_for, "italic"), "\n",
+            ("Service times: ", "bold"), SERVICE_DIST_NAMES.get(setup.service_dist, setup.service_dist),
+            f", mean {seconds_text(1.0 / shape.service_rate)}",
+            f"; 1 in {1 / shape.long_fraction:.0f} is a long-lived connection (mean {shape.long_mean:g} s)" if shape.long_fraction else "",
+            "\n",
+            ("Servers: ", "bold"), f"{len(setup.servers)} × {shape.workers} worker{'s' if shape.workers != 1 else ''}",
+            f", queue limit {shape.queue_limit}" if shape.queue_limit else ", unbounded queues",
+        ]
+        if session.selected is not None:
+            try:
+                chosen = session.server_setup()
+                lines += [
+                    "\n", ("Selected: ", "bold"), session.selected,
+                    f" weight {chosen.weight:g} · speed {chosen.speed:g}×", " · down" if chosen.down else "",
+                ]
+            except ConfigError:
+                lines += ["\n", ("Selected: ", "bold"), f"{session.selected} (draining)"]
+        setup_box.update(Content.assemble(*lines))
+        algorithm = setup.algorithms[session.active_side]
+        for panel in self.query(ConfigPanel):
+            panel.display = True
+            panel.show(algorithm)
+
+    # ================================================================== controls
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        session = self.session
+        if session is None:
+            return True
+        if action in SANDBOX_ONLY and session.is_scenario:
+            return None  # shown dimmed: it applies to the sandbox
+        if action in ("add_side", "next_side") and not session.comparing:
+            return None
+        if action == "take_down" or action == "bring_up":
+            try:
+                down = session.server_setup().down
+            except ConfigError:
+                return None
+            return None if down == (action == "take_down") else True
+        return True
+
+    def _do(self, change: Callable[[], object], done: str | Callable[[object], str] | None = None) -> None:
+        """Run a control; a refused value becomes a notification. Redraw either way."""
+        session = self.session
+        if session is None:
+            return
+        try:
+            result = change()
+        except ConfigError as exc:
+            self.notify(_sentence(str(exc)), title="Not changed", severity="warning", markup=False)
+        else:
+            if done:
+                self.notify(done(result) if callable(done) else done, markup=False, timeout=3)
+        self._sync_timer()
+        self.refresh_bindings()
+        self.draw()
+
+    def action_toggle_pause(self) -> None:
+        if self.session is not None and self.session.run.done:
+            self._do(lambda: self.session.reset(False), "Finished: playing again from the start")
+            self.session.run.paused = False
+            self._sync_timer()
+            return
+        self._do(lambda: self.session.toggle_pause())
+
+    def action_step(self) -> None:
+        self._do(lambda: self.session.step())
+
+    def action_faster(self) -> None:
+        self._do(lambda: self.session.faster())
+
+    def action_slower(self) -> None:
+        self._do(lambda: self.session.slower())
+
+    def action_more_traffic(self) -> None:
+        self._do(lambda: self.session.more_traffic())
+
+    def action_less_traffic(self) -> None:
+        self._do(lambda: self.session.less_traffic())
+
+    def action_next_algorithm(self, step: int = 1) -> None:
+        self._do(lambda: self.session.next_algorithm(step), self._algorithm_note)
+
+    def action_previous_algorithm(self) -> None:
+        self.action_next_algorithm(-1)
+
+    def set_paused(self, paused: bool) -> None:
+        session = self.session
+        if session is not None and session.run.paused != paused:
+            self.action_toggle_pause()
+
+    def set_algorithm(self, slug: str) -> None:
+        self._do(lambda: self.session.set_algorithm(slug), lambda _r: self._algorithm_note(slug))
+
+    def _algorithm_note(self, slug: object) -> str:
+        from lbtutor.sim.balancers import ALGORITHMS
+
+        text = f"{slug}: {ALGORITHMS[str(slug)].summary}"
+        if self.session is not None and self.session.comparing:
+            text += " The race restarted so both sides see the same requests."
+        return text
+
+    def action_select(self, step: int) -> None:
+        self._do(lambda: self.session.select(step))
+        self._scroll_to_selected()
+
+    def on_lab_bars_selected(self, event: LabBars.Selected) -> None:
+        event.stop()
+        if self.session is not None:
+            self.session.selected = event.name
+            self.refresh_bindings()
+            self.draw()
+
+    def _scroll_to_selected(self) -> None:
+        session = self.session
+        if session is None or session.selected is None:
+            return
+        bars = self.query(LabBars).first()
+        names = session.server_names
+        if session.selected in names:
+            from textual.geometry import Region
+
+            y = names.index(session.selected) * bars.row_height
+            region = Region(0, y, 1, bars.row_height).translate(bars.region.offset)
+            self.query_one("#lab-panes-scroll", VerticalScroll).scroll_to_region(region, animate=False)
+
+    def action_add_server(self) -> None:
+        self._do(lambda: self.session.add_server(), lambda name: f"Added {name} (weight 1, speed 1×)")
+
+    def action_remove_server(self) -> None:
+        self._do(lambda: self.session.remove_server(), lambda name: f"{name} leaves the pool: it finishes what it holds, then goes")
+
+    def action_take_down(self) -> None:
+        self._do(lambda: self.session.take_down(), lambda name: f"{name} is down: what it held has failed")
+
+    def action_bring_up(self) -> None:
+        self._do(lambda: self.session.bring_up(), lambda name: f"{name} is back up")
+
+    def action_weight(self, step: int) -> None:
+        self._do(lambda: self.session.nudge_weight(step), lambda w: f"{self.session.selected}: weight {w:g}")
+
+    def action_speed(self, step: int) -> None:
+        self._do(lambda: self.session.nudge_speed(step), lambda s: f"{self.session.selected}: speed {s:g}×")
+
+    def action_edit(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        if session.is_scenario:
+            self.action_edit_scenario()
+            return
+        self.action_edit_server()
+
+    def action_edit_server(self) -> None:
+        from lbtutor.ui.widgets.server_editor import ServerEditor
+
+        session = self.session
+        try:
+            server = session.server_setup()
+        except ConfigError as exc:
+            self.notify(_sentence(str(exc)), title="Nothing to edit", severity="warning", markup=False)
+            return
+        name = session.selected
+
+        def apply(values: tuple[float, float] | None) -> None:
+            if values is None:
+                return
+            weight, speed = values
+            self._do(lambda: (session.set_weight(weight, name), session.set_speed(speed, name)),
+                     f"{name}: weight {weight:g}, speed {speed:g}×")
+
+        self.app.push_screen(ServerEditor(name, server.weight, server.speed), apply)
+
+    def action_edit_scenario(self) -> None:
+        from lbtutor.ui.widgets.scenario_params import ScenarioParams
+
+        session = self.session
+        if session is None or session.spec is None:
+            return
+        scenario = session.run.scenario.scenario
+
+        def apply(values: dict | None) -> None:
+            if values is not None:
+                self._do(lambda: session.set_scenario_params(values), "Restarted with the new parameters")
+
+        self.app.push_screen(ScenarioParams(scenario.name, scenario.title, session.scenario_parameters()), apply)
+
+    def action_next_preset(self, step: int = 1) -> None:
+        self._do(lambda: self.session.next_preset(step), lambda _n: f"Traffic: {self.session.setup.shape.title} (the run restarted)")
+
+    def set_preset(self, name: str) -> None:
+        self._do(lambda: self.session.set_preset(name), lambda _r: f"Traffic: {self.session.setup.shape.title} (the run restarted)")
+
+    def action_next_dist(self, step: int = 1) -> None:
+        self._do(lambda: self.session.next_service_dist(step), lambda d: f"Service times: {SERVICE_DIST_NAMES[d]} (the run restarted, same seed)")
+
+    def set_service_dist(self, dist: str) -> None:
+        self._do(lambda: self.session.set_service_dist(dist), f"Service times: {SERVICE_DIST_NAMES.get(dist, dist)} (the run restarted, same seed)")
+
+    def action_compare(self) -> None:
+        self._do(lambda: self.session.compare(), lambda on: "Compare: same requests on both sides; tab chooses the side a changes" if on else "Compare mode off")
+
+    def action_add_side(self) -> None:
+        session = self.session
+        if session is not None and self.size.width // (len(session.setup.algorithms) + 1) < 40:
+            self.notify("Widen the terminal to compare more algorithms side by side.", severity="warning")
+            return
+        self._do(lambda: session.add_side(), lambda slug: f"Added {slug} to the comparison")
+
+    def action_remove_side(self) -> None:
+        self._do(lambda: self.session.remove_side(), lambda slug: f"Removed {slug} from the comparison")
+
+    def action_next_side(self, step: int = 1) -> None:
+        self._do(lambda: self.session.next_side(step))
+
+    def action_reset(self, new_seed: bool = False) -> None:
+        self._do(lambda: self.session.reset(new_seed),
+                 lambda seed: f"Started again with seed {seed}" + ("" if new_seed else " (the same requests)"))
+
+    def action_code(self) -> None:
+        from lbtutor.ui.widgets.code_dialog import CodeDialog
+
+        session = self.session
+        if session is None:
+            return
+        code = session.code()
+        copied = True
+        try:
+            self.app.copy_to_clipboard(code)
+        except Exception:
+            copied = False
+
+        def open_code(other: str | None) -> None:
+            if other:
+                self.open_code(other)
+
+        self.app.push_screen(CodeDialog(code, copied), open_code)
+
+    def open_code(self, code: str) -> None:
+        session = self.session
+        if session is None:
+            return
+        try:
+            fresh = LabSession.from_code(code, speed=session.run.speed, paused=session.run.paused)
+        except (ConfigError, ValueError) as exc:
+            self.notify(_sentence(str(exc)), title="Code not opened", severity="warning", markup=False)
+            return
+        self.session = fresh
+        self.notify(f"Opened {code}", markup=False, timeout=3)
+        self._sync_timer()
+        self.refresh_bindings()
+        self.draw()
+
+    def action_open_scenario(self) -> None:
+        from lbtutor.ui.widgets.scenario_picker import ScenarioPicker
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.open_scenario(name)
+
+        self.app.push_screen(ScenarioPicker(), chosen)
+
+    def open_scenario(self, name: str, params: dict | None = None) -> None:
+        self._do(lambda: self.session.open_scenario(name, params), f"Scenario {name}: e edits its parameters")
+
+    def open_sandbox(self) -> None:
+        self._do(lambda: self.session.open_sandbox(), "The sandbox: your setup as you left it")
+
+    def action_close(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+        else:
+            self.app.exit()
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+
+
+def _metric(value: object, unit: str) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}" + (f" {unit}" if unit and unit not in ("count", "fraction") else "")
+    if isinstance(value, float):
+        if unit == "fraction":
+            return f"{value * 100:.1f}%"
+        if unit == "x":
+            return f"{value:.2f}×"
+        if unit == "s":
+            return seconds_text(value)
+        return f"{value:.3g}" + (f" {unit}" if unit else "")
+    return str(value)

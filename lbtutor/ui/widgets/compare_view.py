@@ -1,0 +1,185 @@
+"""The lab's panes: one bordered box per simulation, side by side (stacked when narrow).
+
+Alone, the pane shows the one algorithm. In compare mode each box is one algorithm on the very
+same requests, with its whole-run p50/p95/p99 and lost requests in large type, and the winner
+on p99 and on lost requests marked with a word and a star, not by colour alone.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Static
+
+from lbtutor.sim.lab_session import PaneView, Verdict, seconds_text
+from lbtutor.ui.widgets.lab_bars import LabBars
+
+MAX_PANES = 4
+MIN_PANE_WIDTH = 52  # below this per pane, panes stack
+
+
+class LabPane(Vertical):
+    """One simulation: counts, load bars, and (comparing) its whole-run figures."""
+
+    DEFAULT_CSS = """
+    LabPane {
+        height: auto;
+        width: 1fr;
+        border: round $primary 50%;
+        border-title-style: bold;
+        border-title-color: $text;
+        border-subtitle-color: $text-success;
+        border-subtitle-style: bold;
+        padding: 0 1;
+    }
+    LabPane.-active {
+        border: heavy $accent;
+    }
+    LabPane.-winner {
+        border: double $success;
+    }
+    LabPane.-active.-winner {
+        border: heavy $success;
+    }
+    LabPane > .pane-counts {
+        height: 1;
+        color: $text-muted;
+    }
+    LabPane > .pane-figures {
+        height: auto;
+        margin-top: 1;
+    }
+    """
+
+    def __init__(self, index: int) -> None:
+        super().__init__(classes="lab-pane")
+        self.index = index
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="pane-counts")
+        yield LabBars()
+        yield Static("", classes="pane-figures")
+
+    def show(
+        self, pane: PaneView, *, selected: str | None, title: str, badges: str, figures: Content | None,
+        row_height: int, active: bool, winner: bool,
+    ) -> None:
+        self.border_title = title
+        self.border_subtitle = badges
+        self.set_class(active, "-active")
+        self.set_class(winner, "-winner")
+        self.query_one(".pane-counts", Static).update(counts_content(pane, figures is not None), layout=False)
+        bars = self.query_one(LabBars)
+        bars.set_row_height(row_height)
+        bars.show(pane.snapshot, selected)
+        box = self.query_one(".pane-figures", Static)
+        box.display = figures is not None
+        if figures is not None:
+            box.update(figures)
+
+
+class LabPanes(Horizontal):
+    """Up to four panes; `show` draws the panes it is given and hides the rest."""
+
+    DEFAULT_CSS = """
+    LabPanes {
+        height: auto;
+    }
+    LabPanes.-stacked {
+        layout: vertical;
+    }
+    LabPanes > LabPane {
+        margin-right: 1;
+    }
+    LabPanes.-stacked > LabPane {
+        margin-right: 0;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        for i in range(MAX_PANES):
+            yield LabPane(i)
+
+    def show(
+        self, panes: list[PaneView], *, selected: str | None, active: int, comparing: bool,
+        verdict: Verdict | None, row_height: int,
+    ) -> None:
+        stacked = len(panes) > 1 and self.size.width // len(panes) < MIN_PANE_WIDTH
+        self.set_class(stacked, "-stacked")
+        for view in self.query_children(LabPane):
+            i = view.index
+            if i >= len(panes):
+                view.display = False
+                continue
+            view.display = True
+            pane = panes[i]
+            badges = []
+            winner = False
+            if verdict is not None and verdict.p99_winner == i:
+                badges.append("★ best p99")
+                winner = True
+            if verdict is not None and verdict.loss_winner == i:
+                badges.append("★ fewest lost")
+                winner = True
+            label = pane.label
+            if comparing:
+                label = f"{i + 1}. {label}"
+                if i == active:
+                    label = f"▸ {label} ◂ (a changes it)"
+            view.show(
+                pane,
+                selected=selected,
+                title=label,
+                badges="  ".join(badges),
+                figures=figures_content(pane) if comparing else None,
+                row_height=row_height,
+                active=comparing and i == active,
+                winner=winner,
+            )
+
+
+def counts_content(pane: PaneView, comparing: bool = False) -> Content:
+    snap = pane.snapshot
+    parts = [f"{snap.arrived:,} arrived · {snap.completed:,} done · {snap.in_flight:,} in flight"]
+    if comparing:  # narrower boxes: dropped and failed together, as the verdict counts them
+        if snap.dropped + snap.failed:
+            parts.append(f"{snap.dropped + snap.failed:,} lost")
+    else:
+        if snap.dropped:
+            parts.append(f"{snap.dropped:,} dropped")
+        if snap.failed:
+            parts.append(f"{snap.failed:,} failed")
+    text = " · ".join(parts)
+    if pane.note:
+        text += f" · {pane.note}"
+    return Content(text)
+
+
+def figures_content(pane: PaneView) -> Content:
+    """Compare mode's big figures: whole-run percentiles and lost requests."""
+    run = pane.run
+    if run is None:
+        return Content("")
+    lost = run.dropped + run.failed
+    return Content.assemble(
+        ("Whole run, same requests on every side\n", "$text-muted"),
+        "p50 ", (seconds_text(run.p50), "bold"),
+        "   p95 ", (seconds_text(run.p95), "bold"),
+        "   p99 ", (f" {seconds_text(run.p99)} ", "bold reverse"),
+        "   lost ", (f" {lost:,} ", "bold reverse" if lost else "bold"),
+    )
+
+
+def verdict_content(verdict: Verdict | None) -> Content:
+    if verdict is None:
+        return Content("")
+    lines: list = []
+    for winner, text in ((verdict.p99_winner, verdict.p99_text), (verdict.loss_winner, verdict.loss_text)):
+        if not text:
+            continue
+        if lines:
+            lines.append("\n")
+        mark = "★ " if winner is not None else "= "
+        lines.append((mark + text, "bold $text-success" if winner is not None else "bold"))
+    return Content.assemble(*lines)

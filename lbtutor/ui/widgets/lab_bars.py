@@ -1,0 +1,71 @@
+"""The lab's load bars: `ServerBars` with tall rows when there is room, and click to select.
+
+With few servers the lab has height to spare, so each server gets two lines and its bar is drawn
+twice as thick, which reads from the back of a classroom. Clicking a row selects that server.
+"""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from textual import events
+from textual.geometry import Size
+from textual.message import Message
+from textual.strip import Strip
+
+from lbtutor.ui.widgets.server_bars import ServerBars
+
+HEAD_SEGMENTS = 5  # marker, name, weight, state, gap: what ServerBars draws before the bar
+
+
+class LabBars(ServerBars):
+    """Load bars, `row_height` lines per server (1 or 2)."""
+
+    class Selected(Message):
+        """The learner clicked a server's row."""
+
+        def __init__(self, bars: LabBars, name: str) -> None:
+            super().__init__()
+            self.bars = bars
+            self.name = name
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.row_height = 1
+
+    def set_row_height(self, height: int) -> None:
+        height = 2 if height >= 2 else 1
+        if height != self.row_height:
+            self.row_height = height
+            self.refresh(layout=True)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        rows = len(self.snapshot.servers) if self.snapshot else 0
+        return max(1, rows * self.row_height)
+
+    def render_line(self, y: int) -> Strip:
+        if self.row_height == 1:
+            return super().render_line(y)
+        index, sub = divmod(y, self.row_height)
+        if sub == 0:
+            return super().render_line(index)
+        snap = self.snapshot
+        width = self.size.width
+        if snap is None or index >= len(snap.servers):
+            return Strip.blank(width, self.rich_style)
+        server = snap.servers[index]
+        row = self._row(server, width)
+        head = sum(seg.cell_length for seg in row[:HEAD_SEGMENTS])
+        tail = row[-1].cell_length
+        segments = [Segment(" " * head), *row[HEAD_SEGMENTS:-1], Segment(" " * tail)]
+        strip = Strip(segments).adjust_cell_length(width)
+        if server.name == self.selected:
+            strip = strip.apply_style(self.get_component_rich_style("server-bars--selected"))
+        return strip.apply_style(self.rich_style)
+
+    def on_click(self, event: events.Click) -> None:
+        snap = self.snapshot
+        if snap is None:
+            return
+        index = event.y // self.row_height
+        if 0 <= index < len(snap.servers):
+            self.post_message(self.Selected(self, snap.servers[index].name))

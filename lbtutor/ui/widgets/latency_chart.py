@@ -1,0 +1,175 @@
+"""A small line chart of latency over time: several series on one shared scale.
+
+Each series has its own glyph as well as its own colour, so the chart reads without colour. The
+y axis starts at zero and ends at a round number above the highest point shown; the newest
+point is at the right edge. Drawn with the line API from a grid computed once per `show`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+from textual.widget import Widget
+
+AXIS = 8  # columns for the y-axis labels
+OFF_SCALE = -2  # grid mark: a point above the top of the scale
+OUTLIER = 3.0  # points this many times the 90th percentile of those shown go off the scale
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    glyph: str
+    values: Sequence[float | None]  # oldest first; None where there is no figure yet
+
+
+class LatencyChart(Widget):
+    """Call `show(series, span)`; series later in the list are drawn on top."""
+
+    COMPONENT_CLASSES = {
+        "latency-chart--axis",
+        "latency-chart--legend",
+        "latency-chart--s0",
+        "latency-chart--s1",
+        "latency-chart--s2",
+        "latency-chart--s3",
+    }
+
+    DEFAULT_CSS = """
+    LatencyChart {
+        height: 8;
+    }
+    LatencyChart > .latency-chart--axis { color: $foreground 50%; }
+    LatencyChart > .latency-chart--legend { text-style: bold; }
+    LatencyChart > .latency-chart--s0 { color: $success; }
+    LatencyChart > .latency-chart--s1 { color: $warning; }
+    LatencyChart > .latency-chart--s2 { color: $error; text-style: bold; }
+    LatencyChart > .latency-chart--s3 { color: $accent; text-style: bold; }
+    """
+
+    def __init__(self, *, title: str = "", id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.title = title
+        self.series: list[Series] = []
+        self.span = 0.0
+        self.top = 0.0
+        self._grid: list[list[int]] = []  # per plot row: series index per column, -1 for empty
+        self._width = 0
+        self.clipped = False
+
+    def show(self, series: Sequence[Series], span: float = 0.0, title: str | None = None) -> None:
+        self.series = list(series)
+        self.span = span
+        if title is not None:
+            self.title = title
+        self._layout()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._layout()
+
+    @property
+    def plot_rows(self) -> int:
+        return max(2, self.size.height - 1)
+
+    def _layout(self) -> None:
+        cols = max(1, self.size.width - AXIS)
+        rows = self.plot_rows
+        self._width = cols
+        shown = [list(s.values)[-cols:] for s in self.series]
+        self.top = scale_top([v for values in shown for v in values if v is not None])
+        grid = [[-1] * cols for _ in range(rows)]
+        self.clipped = False
+        if self.top > 0:
+            for k, values in enumerate(shown):
+                offset = cols - len(values)
+                for x, v in enumerate(values):
+                    if v is None:
+                        continue
+                    if v > self.top * (1 + 1e-9):
+                        self.clipped = True
+                        grid[0][offset + x] = OFF_SCALE
+                        continue
+                    level = min(rows - 1, max(0, round(v / self.top * (rows - 1))))
+                    grid[rows - 1 - level][offset + x] = k
+        self._grid = grid
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        style = self.get_component_rich_style
+        if y == 0:
+            return self._legend(width)
+        row = y - 1
+        if row >= len(self._grid):
+            return Strip.blank(width, self.rich_style)
+        rows = len(self._grid)
+        if row == 0:
+            label = seconds(self.top) if self.top else ""
+        elif row == rows - 1:
+            label = "0"
+        elif row == rows // 2 and self.top:
+            label = seconds(self.top * (rows - 1 - row) / (rows - 1))
+        else:
+            label = ""
+        segments = [Segment(f"{label:>{AXIS - 2}} ┤" if label else " " * (AXIS - 1) + "│", style("latency-chart--axis"))]
+        line = self._grid[row]
+        run_start = 0
+        for x in range(1, len(line) + 1):
+            if x == len(line) or line[x] != line[run_start]:
+                k = line[run_start]
+                n = x - run_start
+                if k == OFF_SCALE:
+                    segments.append(Segment("↑" * n, style("latency-chart--axis")))
+                elif k < 0:
+                    segments.append(Segment(" " * n, Style()))
+                else:
+                    segments.append(Segment(self.series[k].glyph * n, style(f"latency-chart--s{k % 4}")))
+                run_start = x
+        return Strip(segments).adjust_cell_length(width).apply_style(self.rich_style)
+
+    def _legend(self, width: int) -> Strip:
+        style = self.get_component_rich_style
+        segments = [Segment(self.title + "  ", style("latency-chart--legend"))] if self.title else []
+        for k, s in enumerate(self.series):
+            segments.append(Segment(f"{s.glyph} ", style(f"latency-chart--s{k % 4}")))
+            segments.append(Segment(f"{s.label}   ", Style()))
+        if self.clipped:
+            segments.append(Segment("↑ above the scale   ", style("latency-chart--axis")))
+        if self.span > 0:
+            segments.append(Segment(f"last {self.span:,.0f} s ⟶ now", style("latency-chart--axis")))
+        return Strip(segments).adjust_cell_length(width).apply_style(self.rich_style)
+
+
+def scale_top(values: list[float]) -> float:
+    """The top of the y axis: above every point, except rare spikes far above the rest (those
+    are drawn as ↑ at the top, so the everyday values keep a readable scale)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    typical = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+    kept = [v for v in ordered if v <= OUTLIER * typical] if typical > 0 else ordered
+    return nice_ceiling(max(kept or ordered))
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `value`."""
+    if value <= 0 or not math.isfinite(value):
+        return 0.0
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * power >= value * (1 - 1e-12):
+            return step * power
+    return 10 * power
+
+
+def seconds(value: float) -> str:
+    if value < 1:
+        return f"{value * 1000:.0f} ms"
+    if value < 10:
+        return f"{value:.3g} s"
+    return f"{value:.0f} s"

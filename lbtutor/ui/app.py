@@ -16,6 +16,7 @@ from textual.binding import Binding
 
 from lbtutor.paths import assets_dir
 from lbtutor.ui.commands import TutorCommands
+from lbtutor.ui.lab_commands import LabCommands
 from lbtutor.ui.screens.home import HomeScreen
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ class LBTutorApp(App[None]):
     TITLE = "lbtutor"
     SUB_TITLE = "Load Balancing & Scaling"
     CSS_PATH = [str(assets_dir() / "lbtutor.tcss")]
-    COMMANDS = App.COMMANDS | {TutorCommands}
+    COMMANDS = App.COMMANDS | {TutorCommands, LabCommands}
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", tooltip="Every key, screen by screen", id="app.help", key_display="?"),
     ]
@@ -161,6 +162,12 @@ class LBTutorApp(App[None]):
             self.open_step(key, 0)
             return True
         return False
+
+    def action_open_lab(self) -> None:
+        """Open the lab sandbox (lbtutor/ui/screens/lab.py)."""
+        from lbtutor.ui.lab_commands import open_lab
+
+        open_lab(self)
 
     def action_help(self) -> None:
         from lbtutor.ui.screens.help import HelpScreen

@@ -20,6 +20,7 @@ from lbtutor.content.problems import Problem
 from lbtutor.paths import lessons_dir
 from lbtutor.sim.balancers import ALGORITHMS
 from lbtutor.sim.config import SimConfig
+from lbtutor.sim.scenarios import get as get_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKEN = Path(__file__).parent / "fixtures" / "broken_lessons"
@@ -190,6 +191,8 @@ EXPECTED = {
     "10-typo-key.md": (12, 'unknown key "look_fro" (did you mean "look_for"?)'),
     "11-bad-engine-value.md": (15, "arrival_rate must be a positive number"),
     "12-duplicate-steps.md": (12, 'step slug "round-robin" is already used by the step on line 8'),
+    "13-bad-set-key.md": (16, 'long-lived has no parameter "long_fractoin" (did you mean "long_fraction"?)'),
+    "14-set-out-of-range.md": (16, "fall=0 is not allowed; fall is an integer from 1 to 10"),
 }
 
 
@@ -251,6 +254,87 @@ def test_garbage_never_raises(tmp_path, data):
     problems = validate_lesson_file(path)
     assert problems and all(p.line >= 0 for p in problems)
     assert load_course(tmp_path).broken
+
+
+# -- [set] tables are checked against the scenario's own parameters ------------------------------
+
+SCENARIO_LAB = """+++
+id = "set-demo"
+section = 5
+title = "Scenario settings"
+minutes = 5
++++
+
+## A step
+
+```lab
+title = "A scenario lab"
+look_for = "Watch the probes."
+scenario = "{scenario}"
+[set]
+{settings}
+```
+"""
+
+
+def scenario_lab(tmp_path, settings: str, scenario: str = "health-check") -> list[Problem]:
+    path = write(tmp_path, "05-set-demo.md", SCENARIO_LAB.format(scenario=scenario, settings=settings))
+    return validate_lesson_file(path)
+
+
+def test_a_valid_set_table_loads_with_its_typed_values(tmp_path):
+    assert scenario_lab(tmp_path, 'check = "tcp"\nflap_period = 4.0\nfall = 1\nrise = 1') == []
+    lab = load_course(tmp_path).lesson("set-demo").labs[0]
+    assert lab.settings == {"check": "tcp", "flap_period": 4.0, "fall": 1, "rise": 1}
+    assert get_scenario("health-check").resolve(lab.settings)["check"] == "tcp"
+
+
+@pytest.mark.parametrize(
+    ("settings", "line", "words"),
+    [
+        ("fall = 1\nrise = 11", 16, "rise=11 is not allowed; rise is an integer from 1 to 10"),
+        ('fall = 1\ncheck = "udp"', 16, "check='udp' is not allowed; check is one of tcp, http"),
+        ("fall = 1.5", 15, "fall=1.5 is not allowed; fall is an integer"),
+        ("interval = true", 15, "interval=True is not allowed; interval is a number"),
+        ('flap_perod = 4\nfall = 0', 15, 'no parameter "flap_perod" (did you mean "flap_period"?)'),
+    ],
+)  # fmt: skip
+def test_a_bad_set_value_is_reported_at_its_key(tmp_path, settings, line, words):
+    problems = scenario_lab(tmp_path, settings)
+    assert any(p.line == line and words in p.message for p in problems), [str(p) for p in problems]
+    assert load_course(tmp_path).lessons == []
+
+
+def test_every_bad_key_of_a_set_table_is_reported(tmp_path):
+    problems = scenario_lab(tmp_path, "fall = 0\nrise = 0\nnope = 1")
+    assert [p.line for p in problems] == [15, 16, 17]
+
+
+def test_a_scenario_module_that_fails_to_import_is_a_problem_not_a_traceback(tmp_path, monkeypatch):
+    import lbtutor.sim.scenarios as scenarios
+
+    (tmp_path / "exploding_demo.py").write_text('raise RuntimeError("half written")\n')
+    monkeypatch.setattr(scenarios, "__path__", [*scenarios.__path__, str(tmp_path)])
+    monkeypatch.setitem(scenarios._MODULES, "exploding-demo", "exploding_demo")
+    monkeypatch.setitem(scenarios._MODULES, "missing-demo", "no_such_module_here")
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    for scenario in ("exploding-demo", "missing-demo"):
+        problems = scenario_lab(lessons, "fall = 1", scenario)
+        assert [p.line for p in problems] == [13], [str(p) for p in problems]
+        assert f'scenario "{scenario}" cannot be loaded' in problems[0].message
+    assert "half written" in scenario_lab(lessons, "fall = 1", "exploding-demo")[0].message
+    assert load_course(lessons).broken
+
+
+def test_loading_the_lesson_module_imports_no_scenario_module():
+    code = (
+        "import sys, lbtutor.content.lessons\n"
+        "print(sorted(m for m in sys.modules if m.startswith('lbtutor.sim.scenarios.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() in ("[]", "['lbtutor.sim.scenarios.base']")
 
 
 # -- the real course -----------------------------------------------------------------------------

@@ -579,8 +579,8 @@ def _lab_block(data, problem, fence_line):
             ok = False
 
     scenario = data.get("scenario")
+    known = scenario_names()
     if "scenario" in data:
-        known = scenario_names()
         if not isinstance(scenario, str):
             problem(f'"scenario" must be a string (got {type_name(scenario)})', "scenario")
             ok = False
@@ -589,18 +589,21 @@ def _lab_block(data, problem, fence_line):
                     "scenario")
             ok = False
     settings = data.get("set", {})
+    typed = isinstance(settings, dict)
     if "set" in data:
         if "scenario" not in data:
             problem('[set] holds scenario parameters; this lab has no "scenario"', "set")
             ok = False
-        if not isinstance(settings, dict):
+        if not typed:
             problem(f'"set" must be a table of scenario parameters (got {type_name(settings)})', "set")
             ok = False
         else:
             for key, value in settings.items():
                 if not isinstance(value, str | int | float | bool):
                     problem(f"[set] {key} must be a string, number or boolean (got {type_name(value)})", "set", key)
-                    ok = False
+                    ok = typed = False
+    if typed and isinstance(scenario, str) and scenario in known:
+        ok = _scenario_settings(scenario, settings, problem) and ok
 
     algorithms = data.get("algorithms")
     if "algorithms" in data:
@@ -656,6 +659,42 @@ def _lab_block(data, problem, fence_line):
         seed=seed,
         speed=float(speed),
     )
+
+
+def _scenario_settings(name: str, settings: dict, problem) -> bool:
+    """Check a scenario lab's [set] table against the scenario's own parameters, each problem at
+    the line of its key.
+
+    The scenario module is imported here, on first use; one that fails to import is a problem in
+    the lesson (the lab could not run), never a traceback."""
+    from lbtutor.sim.scenarios import ScenarioError, get
+
+    try:
+        scenario = get(name)
+    except Exception as exc:  # a broken module: report it, whatever it raised
+        problem(f'scenario "{name}" cannot be loaded ({type(exc).__name__}: {exc}); its [set] is not checked',
+                "scenario")
+        return False
+    ok = True
+    names = [p.name for p in scenario.params]
+    for key, value in settings.items():
+        try:
+            if key not in names:
+                problem(f'[set] {name} has no parameter "{key}"{closest(key, names)}; '
+                        f"its parameters are: {', '.join(names)}", "set", key)
+                ok = False
+                continue
+            param = scenario.param(key)
+            if isinstance(value, bool) and not isinstance(param.default, bool):
+                raise ScenarioError(f"{name}: {key}={value!r} is not allowed; {key} is {param.allowed()}")
+            scenario.resolve({key: value})
+        except ScenarioError as exc:
+            problem(f"[set] {exc}", "set", key)
+            ok = False
+        except Exception as exc:  # a parameter whose own check is broken: still a problem, not a crash
+            problem(f"[set] {key} = {value!r} could not be checked ({type(exc).__name__}: {exc})", "set", key)
+            ok = False
+    return ok
 
 
 def _engine_types(given: dict, problem) -> bool:

@@ -187,15 +187,13 @@ class AggregationRun(ScenarioRun):
         return point
 
     def panes(self) -> list[Pane]:
-        def recent(mode: str) -> str:
+        def recent(mode: str, what: str) -> str:
             latency = _mean(self._finished[mode][-RECENT_DASHBOARDS:])
-            return "" if latency is None else f"; recent dashboards take {latency * 1000:.0f} ms"
+            return what if latency is None else f"{what}: {latency * 1000:.0f} ms"
 
         return [
-            Pane("parallel fan-out", self.gateways["parallel"].snapshot(),
-                 "waits for the slowest call" + recent("parallel")),
-            Pane("one call after another", self.gateways["sequential"].snapshot(),
-                 "waits for every call in turn" + recent("sequential")),
+            Pane("parallel fan-out", self.gateways["parallel"].snapshot(), recent("parallel", "max of calls")),
+            Pane("one call after another", self.gateways["sequential"].snapshot(), recent("sequential", "sum of calls")),
         ]
 
 

@@ -103,10 +103,9 @@ class AutoscaleRun(ScenarioRun):
 
     def panes(self) -> list[Pane]:
         scaler = self.scaler
-        last = scaler.evaluations[-1] if scaler.evaluations else None
-        note = f"{scaler.fleet} instances ({scaler.warming} warming up)"
-        if last:
-            note += f"; CPU {last[1]:.0%} at the last check"
+        note = f"{scaler.fleet} instances, {scaler.warming} warming"
+        if scaler.evaluations:
+            note = f"CPU {scaler.evaluations[-1][1]:.0%} · " + note
         return [Pane("auto-scaled pool", self.sim.snapshot(), note)]
 
 

@@ -280,7 +280,7 @@ class GatewayRun(ScenarioRun):
         notes = {
             "users": "",
             "orders": ("failing; " if broken else "") + f"breaker {state}",
-            "catalog": f"the cache answers {self.cache.hit_ratio or 0:.0%} of /products/ reads",
+            "catalog": f"cache hits {self.cache.hit_ratio or 0:.0%}",
         }
         prefix = {service: prefix for prefix, service in ROUTES.items()}
         return [

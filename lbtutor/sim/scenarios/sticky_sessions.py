@@ -145,15 +145,15 @@ class StickySessionsRun(ScenarioRun):
         }
 
     def panes(self) -> list[Pane]:
-        book = self.books["sticky"]
-        held = ", ".join(f"{s.name} {book.count_on(s.name)}" for s in self.sticky.servers)
-        sticky_note = f"sessions in memory: {held}"
-        if self.sessions_lost is not None:
-            sticky_note += f"; {self.sessions_lost} lost with {VICTIM}"
-        store_note = f"{len(self.books['store'].home)} sessions in the store, none on any server"
+        in_memory = len(self.books["sticky"].home)
+        sticky_note = (
+            f"{in_memory:,} sessions in memory" if self.sessions_lost is None
+            else f"{self.sessions_lost:,} sessions lost with {VICTIM}"
+        )
         return [
             Pane("sessions in server memory (sticky)", self.sticky.snapshot(), sticky_note),
-            Pane("sessions in a shared store", self.store.snapshot(), store_note),
+            Pane("sessions in a shared store", self.store.snapshot(),
+                 f"{len(self.books['store'].home):,} sessions in store"),
         ]
 
 

@@ -38,6 +38,14 @@ def test_stepping_frame_by_frame_gives_what_a_headless_run_reports(name):
 
 
 @pytest.mark.parametrize("name", MINE)
+def test_pane_labels_stay_the_same_for_the_whole_run(name):
+    run = get(name).build({}, 1)
+    first = [pane.label for pane in run.panes()]
+    run.run()
+    assert [pane.label for pane in run.panes()] == first  # the lab keys its charts on them
+
+
+@pytest.mark.parametrize("name", MINE)
 def test_every_scenario_documents_what_to_watch_its_params_and_its_metrics(name):
     scenario = get(name)
     assert scenario.look_for and scenario.summary

@@ -89,6 +89,65 @@ class DecisionTree:
         return walk(self.root, [])
 
 
+@dataclass
+class Walk:
+    """One walk down the tree: the answers given so far, one per question passed."""
+
+    tree: DecisionTree
+    answers: list[bool] = field(default_factory=list)
+
+    @property
+    def trail(self) -> list[tuple[Node, bool]]:
+        """The (question, answer) pairs so far: the breadcrumb."""
+        trail = []
+        node = self.tree.node(self.tree.root)
+        for yes in self.answers:
+            trail.append((node, yes))
+            node = self.tree.answer(node.id, yes)
+        return trail
+
+    @property
+    def node(self) -> Node:
+        """The question being asked now, or the leaf reached."""
+        node = self.tree.node(self.tree.root)
+        for yes in self.answers:
+            node = self.tree.answer(node.id, yes)
+        return node
+
+    @property
+    def done(self) -> bool:
+        return self.node.is_leaf
+
+    def answer(self, yes: bool) -> Node:
+        """Answer the current question (ignored at a leaf); returns where it leads."""
+        if not self.done:
+            self.answers.append(yes)
+        return self.node
+
+    def back(self) -> bool:
+        """Take back the last answer. False at the root."""
+        if not self.answers:
+            return False
+        self.answers.pop()
+        return True
+
+    def restart(self) -> None:
+        self.answers.clear()
+
+    def visited(self) -> list[str]:
+        """Ids of every node on the path so far, the current one last."""
+        return [node.id for node, _ in self.trail] + [self.node.id]
+
+    def first_wrong_turn(self, leaf: str) -> tuple[Node, bool] | None:
+        """Where this walk left the path to `leaf`: (the question, the learner's answer), or None
+        if every answer so far is on that path."""
+        right = self.tree.path_to(leaf) or []
+        for n, (node, yes) in enumerate(self.trail):
+            if n >= len(right) or right[n] != (node, yes):
+                return node, yes
+        return None
+
+
 def tree_file(directory: Path | str) -> Path:
     return Path(directory) / "decision-tree.toml"
 

@@ -98,7 +98,7 @@ class ServerBars(Widget):
         plain = Style()
         marker = "▶ " if s.name == self.selected else "  "
         state = STATE_LABELS.get(s.state, s.state)
-        if s.state != "down" and not s.in_rotation:
+        if s.state == "healthy" and not s.in_rotation:
             state = OUT_OF_ROTATION
         head = [
             Segment(marker, plain),

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
@@ -22,6 +22,17 @@ class OptionLine(Vertical):
     OptionLine {
         height: auto;
     }
+    OptionLine > Horizontal {
+        height: auto;
+    }
+    OptionLine .option-key {
+        width: auto;
+        margin-right: 1;
+        text-style: bold reverse;
+    }
+    OptionLine .option-text {
+        width: 1fr;
+    }
     OptionLine > .option-explain {
         padding-left: 4;
         display: none;
@@ -36,7 +47,9 @@ class OptionLine(Vertical):
         self.option = option
 
     def compose(self) -> ComposeResult:
-        yield Static("", classes="option-text")
+        with Horizontal():
+            yield Static(Content(f" {self.option.key} "), classes="option-key")
+            yield Static("", classes="option-text")
         yield Static(Content(self.option.explain), classes="option-explain")
 
     def show(self, text: Content, answered: bool) -> None:
@@ -78,13 +91,13 @@ class CheckBlockView(Vertical):
     CheckBlockView > .check-option.-right {
         border-left: outer $success;
     }
-    CheckBlockView > .check-option.-right > .option-text {
+    CheckBlockView > .check-option.-right .option-text {
         color: $text-success;
     }
     CheckBlockView > .check-option.-wrong {
         border-left: outer $error;
     }
-    CheckBlockView > .check-option.-wrong > .option-text {
+    CheckBlockView > .check-option.-wrong .option-text {
         color: $text-error;
     }
     CheckBlockView > .check-result {
@@ -190,15 +203,14 @@ class CheckBlockView(Vertical):
         result.update(self._result_text())
 
     def _option_content(self, option: Option, picked: bool) -> Content:
-        key = (f" {option.key} ", "reverse bold")
         box = ""
         if self.check.multiple:
             box = "[x] " if picked else "[ ] "
         if not self.answered:
-            return Content.assemble(key, " ", box, option.text)
+            return Content.assemble(box, option.text)
         right = option.key in self.check.answers
         mark = ("✓ right", "bold") if right else ("✗ wrong", "bold")
-        parts: list = [key, " ", box, option.text, "   ", mark]
+        parts: list = [box, option.text, "   ", mark]
         if picked:
             parts.append(("  ← your answer", "italic"))
         return Content.assemble(*parts)

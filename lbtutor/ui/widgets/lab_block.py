@@ -10,8 +10,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Container, Vertical
+from textual.containers import Container, Horizontal, ScrollableContainer, Vertical
 from textual.content import Content
 from textual.markup import escape
 from textual.timer import Timer
@@ -36,20 +38,37 @@ class LabPane(Vertical):
         height: auto;
         width: 1fr;
     }
-    LabPane > .pane-label {
+    LabPane > Horizontal {
         height: auto;
+    }
+    LabPane .pane-label {
+        width: auto;
+        max-width: 50%;
+        text-style: bold;
+        margin-right: 2;
+    }
+    LabPane .pane-counts {
+        width: 1fr;
+    }
+    LabPane > .pane-note {
+        text-style: italic;
     }
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("", classes="pane-label")
+        with Horizontal():
+            yield Static("", classes="pane-label")
+            yield Static("", classes="pane-counts")
+        yield Static("", classes="pane-note")
         yield ServerBars()
 
     def show(self, label: str, note: str, snapshot: Snapshot) -> None:
-        parts: list = [(label, "bold"), "  ", _counts(snapshot)]
-        if note:
-            parts += ["\n", (note, "italic")]
-        self.query_one(".pane-label", Static).update(Content.assemble(*parts))
+        self.query_one(".pane-label", Static).update(Content(label))
+        counts = self.query_one(".pane-counts", Static)
+        counts.update(_pack(_counts(snapshot), counts.content_region.width or 80))
+        note_widget = self.query_one(".pane-note", Static)
+        note_widget.display = bool(note)
+        note_widget.update(Content(note))
         self.query_one(ServerBars).show(snapshot)
 
 
@@ -230,11 +249,20 @@ class LabBlockView(Vertical):
         self.draw()
 
     # ---------------------------------------------------------------- frames
+    def _in_view(self) -> bool:
+        """Is any part of the block scrolled into view? A lab waits until the learner can see it."""
+        viewport = self.screen.region
+        for ancestor in self.ancestors:
+            if isinstance(ancestor, ScrollableContainer):
+                viewport = ancestor.region
+                break
+        return self.region.overlaps(viewport)
+
     def _frame(self) -> None:
         now = time.monotonic()
         dt = min(now - self._last_frame, 0.25)  # after a stall, do not try to catch up all at once
         self._last_frame = now
-        if self.run is None:
+        if self.run is None or not self._in_view():
             return
         self._guard(lambda: self.run.tick(dt))
         self.draw()
@@ -272,8 +300,12 @@ class LabBlockView(Vertical):
         if self.lab.is_engine and len(self.lab.algorithms) > 1:
             self.query_one(".lab-algorithms", Static).update(self._algorithms_line())
         if not self.lab.is_engine:
-            self.query_one(".lab-headline", Static).update(self._headline())
-            self.query_one(".lab-log", Static).update(self._log())
+            headline, log = self._headline(), self._log()
+            for selector, content in ((".lab-headline", headline), (".lab-log", log)):
+                widget = self.query_one(selector, Static)
+                widget.display = content is not None
+                if content is not None:
+                    widget.update(content)
         self.query_one(".lab-status", Static).update(self._status())
 
     def _algorithms_line(self) -> Content:
@@ -291,27 +323,34 @@ class LabBlockView(Vertical):
             parts.append(" ")
         return Content.assemble(*parts)
 
-    def _headline(self) -> Content:
+    def _headline(self) -> Table | None:
+        """The scenario's headline metrics as a grid of name/value pairs (two or three a row)."""
         run = self.run
         try:
             values = run.headline() if run else None
         except Exception:
             values = None
         if not values:
-            return Content("")
+            return None
         units = {m.name: m.unit for m in getattr(run.scenario.scenario, "metrics", ())}
-        parts: list = []
+        per_row = 3 if self.size.width >= 110 else 2
+        grid = Table.grid(padding=(0, 1), expand=True)
+        for _ in range(per_row):
+            grid.add_column(ratio=3, no_wrap=True, overflow="ellipsis", style="dim")
+            grid.add_column(ratio=2, no_wrap=True, style="bold")
+        cells: list[Text] = []
         for name, value in values.items():
-            if parts:
-                parts.append("  ·  ")
-            parts.append((name.replace("_", " ") + " ", ""))
-            parts.append((_format_metric(value, units.get(name, "")), "bold"))
-        return Content.assemble(*parts)
+            cells += [Text(name.replace("_", " ")), Text(_format_metric(value, units.get(name, "")))]
+        width = 2 * per_row
+        for start in range(0, len(cells), width):
+            row = cells[start : start + width]
+            grid.add_row(*row, *[Text("")] * (width - len(row)))
+        return grid
 
-    def _log(self) -> Content:
+    def _log(self) -> Content | None:
         log = self.run.scenario.log if self.run and self.run.scenario else []
         if not log:
-            return Content("")
+            return None
         return Content("\n".join(f"at {t:.1f} s: {text}" for t, text in log[-2:]))
 
     def _status(self) -> Content:
@@ -356,19 +395,29 @@ def build_live_run(lab: LabBlock, algorithm: str | None, comparing: bool, *, pau
     return LiveRun(run, speed=lab.speed, paused=paused), None
 
 
-def _counts(snapshot: Snapshot) -> Content:
-    parts = [f"{snapshot.arrived:,} arrived · {snapshot.completed:,} done"]
+def _pack(parts: list[str], width: int, separator: str = " · ") -> Content:
+    """Join figures with `separator`, breaking lines only between figures, never inside one."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and len(lines[-1]) + len(separator) + len(part) <= width:
+            lines[-1] += separator + part
+        else:
+            lines.append(part)
+    return Content("\n".join(lines))
+
+
+def _counts(snapshot: Snapshot) -> list[str]:
+    parts = [f"{snapshot.arrived:,} arrived", f"{snapshot.completed:,} done"]
     if snapshot.dropped:
         parts.append(f"{snapshot.dropped:,} dropped")
     if snapshot.failed:
         parts.append(f"{snapshot.failed:,} failed")
     recent = snapshot.recent
     if recent.count and recent.mean is not None:
-        latency = f"latency mean {_seconds(recent.mean)}"
+        parts.append(f"mean latency {_seconds(recent.mean)}")
         if recent.p95 is not None:
-            latency += f", p95 {_seconds(recent.p95)}"
-        parts.append(latency)
-    return Content(" · ".join(parts))
+            parts.append(f"p95 {_seconds(recent.p95)}")
+    return parts
 
 
 def _seconds(value: float) -> str:

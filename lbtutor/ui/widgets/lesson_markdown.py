@@ -13,6 +13,20 @@ from textual.widgets._markdown import MarkdownFence
 
 
 class PlainFence(MarkdownFence):
+    # Textual's fence has a fixed light-grey text colour, unreadable on the light theme.
+    DEFAULT_CSS = """
+    PlainFence {
+        color: $foreground;
+        background: $boost;
+        &:light {
+            background: $boost;
+        }
+        & > Label {
+            padding: 0 1;
+        }
+    }
+    """
+
     @classmethod
     def highlight(cls, code: str, language: str, ansi: bool = False, dark: bool = False) -> Content:
         return super().highlight(code, language or "text", ansi=ansi, dark=dark)

@@ -303,6 +303,28 @@ async def test_a_corrupt_progress_file_is_reported(lessons, isolated_home):
 # ------------------------------------------------------------------------------- navigation
 
 
+async def test_a_link_to_a_step_opens_that_step(lessons, isolated_home):
+    app = tutor(lessons, isolated_home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(app, pilot)
+        app.open_step("basics", 2)
+        await settle(pilot)
+        markdown = app.screen.page.query_one(Markdown)
+        markdown.post_message(Markdown.LinkClicked(markdown, "basics#three-servers"))
+        await settle(pilot)
+        assert step_title(app) == "Three servers"
+        markdown.post_message(Markdown.LinkClicked(markdown, "#what-the-balancer-buys-you"))
+        await settle(pilot)
+        assert step_title(app) == "What the balancer buys you"
+
+
+def test_the_tutor_command_refuses_a_lesson_folder_that_does_not_exist(tmp_path, capsys):
+    from lbtutor.cli import main
+
+    assert main(["--lessons", str(tmp_path / "nowhere")]) == 2
+    assert "no such folder" in capsys.readouterr().err
+
+
 async def test_command_palette_opens_a_step_by_name(lessons, isolated_home):
     app = tutor(lessons, isolated_home)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -85,7 +85,7 @@ text = "Faster requests on an idle system"
 explain = "With no queue, a request takes as long as its own work wherever it goes."
 ```
 
-That is the whole first module.
+That is the whole first module. Back to [three servers](basics#three-servers) or [this step](#what-the-balancer-buys-you).
 '''
 
 OTHER = '''+++

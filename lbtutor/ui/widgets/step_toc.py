@@ -19,7 +19,7 @@ class StepToc(OptionList):
 
     DEFAULT_CSS = """
     StepToc {
-        width: 36;
+        width: 42;
         max-width: 45%;
         height: 1fr;
         border: tall $accent;

@@ -305,6 +305,21 @@ def test_a_bad_set_value_is_reported_at_its_key(tmp_path, settings, line, words)
     assert load_course(tmp_path).lessons == []
 
 
+@pytest.mark.parametrize(
+    ("scenario", "settings", "line", "words"),
+    [
+        ("health-check", "interval = 1.0\ntimeout = 2.0", 16, "timeout=2 is not allowed; timeout must be at most interval"),
+        ("health-check", "recover_at = 50.0\nfail_at = 100.0", 15, "recover_at=50 is not allowed"),
+        ("slow-start", "rate = 20.0\njoin_at = 130.0", 16, "join_at must be before the end of the run"),
+        ("l4-vs-l7", "static_fraction = 0.8\nws_fraction = 0.3", 16, "static_fraction + ws_fraction must be at most 1"),
+        ("heterogeneous", 'speeds = "4,x"', 15, "speeds is a comma-separated list"),
+    ],
+)  # fmt: skip
+def test_settings_that_clash_are_reported_at_the_key_the_scenario_blames(tmp_path, scenario, settings, line, words):
+    problems = scenario_lab(tmp_path, settings, scenario)
+    assert [(p.line, words in p.message) for p in problems] == [(line, True)], [str(p) for p in problems]
+
+
 def test_every_bad_key_of_a_set_table_is_reported(tmp_path):
     problems = scenario_lab(tmp_path, "fall = 0\nrise = 0\nnope = 1")
     assert [p.line for p in problems] == [15, 16, 17]

@@ -694,7 +694,23 @@ def _scenario_settings(name: str, settings: dict, problem) -> bool:
         except Exception as exc:  # a parameter whose own check is broken: still a problem, not a crash
             problem(f"[set] {key} = {value!r} could not be checked ({type(exc).__name__}: {exc})", "set", key)
             ok = False
-    return ok
+    if not ok:
+        return False
+    # Each value is allowed on its own; building the run checks how they combine (a join time
+    # past the run's end, shares that add up to more than 1). Building runs no simulation.
+    try:
+        scenario.build(settings, DEFAULT_LAB_SEED)
+    except Exception as exc:
+        message = str(exc)  # "NAME: key=value is not allowed; ..." names the key to blame
+        named = [k for k in settings if re.search(rf"\b{re.escape(k)}=", message)]
+        named += [k for k in settings if re.search(rf"\b{re.escape(k)}\b", message)]
+        where = ("set", named[0]) if named else ("set",) if settings else ("scenario",)
+        if isinstance(exc, ScenarioError):
+            problem(f"[set] {exc}", *where)
+        else:
+            problem(f'scenario "{name}" cannot start with these settings ({type(exc).__name__}: {exc})', *where)
+        return False
+    return True
 
 
 def _engine_types(given: dict, problem) -> bool:

@@ -249,6 +249,7 @@ class LessonScreen(Screen[None]):
             if not check.answered and check.press(key.lower()):
                 event.stop()
                 event.prevent_default()
+                self.refresh_bindings()
                 return
 
     def action_submit_check(self) -> None:

@@ -79,8 +79,16 @@ class CheckBlockView(Vertical):
     }
     CheckBlockView > .check-option {
         padding: 0 1;
-        margin-bottom: 1;
         border-left: blank;
+    }
+    CheckBlockView.-answered > .check-option {
+        margin-bottom: 1;
+    }
+    CheckBlockView > .check-result {
+        margin-top: 1;
+    }
+    CheckBlockView.-answered > .check-result {
+        margin-top: 0;
     }
     CheckBlockView > .check-option:hover {
         background: $boost;
@@ -189,6 +197,7 @@ class CheckBlockView(Vertical):
 
     # ---------------------------------------------------------------- drawing
     def _draw(self) -> None:
+        self.set_class(self.answered, "-answered")
         answers = self.check.answers
         for line in self.query(OptionLine):
             option = line.option
@@ -209,10 +218,13 @@ class CheckBlockView(Vertical):
         if not self.answered:
             return Content.assemble(box, option.text)
         right = option.key in self.check.answers
-        mark = ("✓ right", "bold") if right else ("✗ wrong", "bold")
-        parts: list = [box, option.text, "   ", mark]
+        if self.check.multiple:
+            mark = "✓ applies" if right else "✗ does not apply"
+        else:
+            mark = "✓ the answer" if right else "✗ not this one"
+        parts: list = [box, option.text, "   ", (mark, "bold")]
         if picked:
-            parts.append(("  ← your answer", "italic"))
+            parts.append(("  ← you chose this", "italic"))
         return Content.assemble(*parts)
 
     def _result_text(self) -> Content:

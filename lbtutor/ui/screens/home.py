@@ -93,7 +93,7 @@ class HomeScreen(Screen[None]):
         started = self.app.progress.last_position() is not None  # type: ignore[attr-defined]
         verb = "Continue" if started else "Start"
         step = lesson.steps[index]
-        button.label = Content(f"▶ {verb} (c): {lesson.title} › {step.title}  ·  step {index + 1} of {len(lesson.steps)}")
+        button.label = Content(f"▶ {verb} (c): {lesson.title} › {step.title} ({index + 1}/{len(lesson.steps)})")
         button.disabled = False
 
     def _show_broken(self, course) -> None:

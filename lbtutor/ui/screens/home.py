@@ -48,6 +48,11 @@ class HomeScreen(Screen[None]):
             return
         course = app.course  # type: ignore[attr-defined]
         count = len(course.lessons)
+        if not course.lessons and not course.broken:
+            folder = app.lessons_dir or "the bundled lesson folder"  # type: ignore[attr-defined]
+            intro.update(Content(f"No lessons found in {folder}. Lesson files are named like 01-fundamentals.md."))
+            self.refresh_progress()
+            return
         minutes = sum(lesson.minutes for lesson in course.lessons)
         intro.update(
             Content.assemble(
@@ -64,6 +69,7 @@ class HomeScreen(Screen[None]):
             return
         course_map = self.query_one(CourseMap)
         course_map.show(app.course, app.progress)  # type: ignore[attr-defined]
+        course_map.display = course_map.row_count > 0
         self._show_broken(app.course)  # type: ignore[attr-defined]
         self._update_continue()
         self._show_details(course_map.current())
@@ -84,9 +90,8 @@ class HomeScreen(Screen[None]):
     def _update_continue(self) -> None:
         button = self.query_one("#continue", Button)
         target = self._continue_target()
+        button.display = target is not None
         if target is None:
-            button.label = "No lessons to open"
-            button.disabled = True
             return
         lesson_id, index = target
         lesson = self.app.course.lesson(lesson_id)  # type: ignore[attr-defined]

@@ -151,3 +151,30 @@ def _highlight(matcher, text: str) -> Content:
         if not text[offset].isspace():
             content = content.stylize(matcher.match_style, offset, offset + 1)
     return content
+
+
+def _register_help() -> None:
+    """The lab's keys in the Help screen, read from LabScreen's own bindings when help opens."""
+    from textual.binding import Binding
+
+    from lbtutor.ui.screens.help import HELP_SECTIONS, HelpSection
+
+    def bindings() -> list[Binding]:
+        from lbtutor.ui.screens.lab import LabScreen
+
+        return list(Binding.make_bindings(LabScreen.BINDINGS))
+
+    HELP_SECTIONS.append(
+        HelpSection(
+            "Lab",
+            bindings,
+            (
+                ("mouse", "Click a server's row to select it; click ◀ ▶ − + ⏸ in the status line"),
+                ("ctrl+p", "Every lab action by name: Pause, Compare, Add server, Take server down, Traffic: …"),
+                ("lbtutor lab", "Open the lab from the shell: lbtutor lab least-connections --compare round-robin"),
+            ),
+        )
+    )
+
+
+_register_help()

@@ -18,20 +18,22 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header
 
 from lbtutor.sim.config import ConfigError
 from lbtutor.sim.lab_session import LabSession, seconds_text
 from lbtutor.sim.presets import SERVICE_DIST_NAMES, LabSetup
 from lbtutor.sim.scenario_code import ScenarioSpec
-from lbtutor.ui.widgets.compare_view import LabPanes, verdict_content
+from lbtutor.ui.widgets.compare_view import MIN_PANE_WIDTH, LabPanes, verdict_content
 from lbtutor.ui.widgets.config_panel import ConfigPanel
 from lbtutor.ui.widgets.lab_bars import LabBars
 from lbtutor.ui.widgets.lab_metrics import LabMetrics
 from lbtutor.ui.widgets.lab_status import LabStatus, StatusInfo
+from lbtutor.ui.widgets.lab_text import LabText
 from lbtutor.ui.widgets.latency_chart import LatencyChart, Series
 
 FPS = 30
+TEXT_HZ = 6  # numbers and words are redrawn this often; bars and the chart every frame
 MAX_FRAME = 0.25  # after a stall, do not try to catch up more than this much wall time
 TALL_ROWS_UP_TO = 8  # servers per pane drawn two lines tall when the screen has the height
 SIDE_PANEL_MIN_WIDTH = 110  # narrower than this, the config panel goes under the panes
@@ -137,11 +139,16 @@ class LabScreen(Screen[None]):
         border-title-style: bold;
         border-title-color: $text-primary;
     }
-    LabScreen #lab-narrow-config {
+    LabScreen #lab-narrow-config, LabScreen.-scenario ConfigPanel {
         display: none;
     }
     LabScreen.-narrow #lab-narrow-config, LabScreen.-compare #lab-narrow-config {
         display: block;
+    }
+    LabScreen.-scenario #lab-narrow-config {
+        display: none;
+    }
+    LabScreen #lab-narrow-config {
         margin: 1 1 0 1;
     }
     """
@@ -162,6 +169,7 @@ class LabScreen(Screen[None]):
         self.session: LabSession | None = None
         self._timer: Timer | None = None
         self._last_frame = 0.0
+        self._last_text = 0.0
         self._shown = False
 
     @classmethod
@@ -176,19 +184,19 @@ class LabScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield LabStatus(id="lab-status")
-        yield Static("", id="lab-banner")
+        yield LabText(id="lab-banner")
         with Horizontal(id="lab-main"):
             with Vertical(id="lab-left"):
                 with VerticalScroll(id="lab-panes-scroll", can_focus=False):
                     yield LabPanes(id="lab-panes")
-                yield Static("", id="lab-verdict")
-                yield Static("", id="lab-headline")
+                yield LabText(id="lab-verdict")
+                yield LabText(id="lab-headline")
                 yield LabMetrics(id="lab-metrics")
                 yield LatencyChart(id="lab-chart")
-                yield Static("", id="lab-log")
+                yield LabText(id="lab-log")
                 yield ConfigPanel(id="lab-narrow-config")
             with VerticalScroll(id="lab-side", can_focus=False):
-                yield Static("", id="lab-setup")
+                yield LabText(id="lab-setup")
                 yield ConfigPanel(id="lab-config")
         yield Footer(compact=True)
 
@@ -249,38 +257,45 @@ class LabScreen(Screen[None]):
             session.run.paused = True
             self._sync_timer()
             self.notify(f"The simulation stopped: {exc}", title="Lab stopped", severity="error", markup=False)
-        self.draw()
+        self.draw(text=now - self._last_text >= 1 / TEXT_HZ or session.run.done)
         if session.run.done:
             self._sync_timer()
 
     # ================================================================== drawing
-    def draw(self) -> None:
+    def draw(self, text: bool = True) -> None:
+        """Redraw from the session. Bars and chart move every frame; with text=False the
+        numbers wait (they are redrawn TEXT_HZ times a second: faster than that nobody reads
+        them, and each costs a redraw)."""
         session = self.session
         if session is None or not self.is_mounted:
             return
         panes = session.panes
         comparing = session.comparing
+        if not text:
+            self.query_one(LabPanes).show_bars(panes, selected=session.selected)
+            self._draw_chart()
+            return
+        self._last_text = time.monotonic()
         self.set_class(comparing, "-compare")
         self.set_class(session.is_scenario, "-scenario")
         self.query_one(LabStatus).show(self._status_info())
 
-        banner = self.query_one("#lab-banner", Static)
+        banner = self.query_one("#lab-banner", LabText)
         text = session.banner()
         banner.display = text is not None
         if text is not None:
-            banner.update(Content("⚠ " + text))
+            banner.show(Content("⚠ " + text))
 
         verdict = session.verdict()
-        most = max((len(p.snapshot.servers) for p in panes), default=0)
-        tall = most <= TALL_ROWS_UP_TO and self.size.height >= 30 and len(panes) <= 2
+        tall = self._tall_rows_fit(panes)
         self.query_one(LabPanes).show(
             panes, selected=session.selected, active=session.active_side, comparing=comparing,
             verdict=verdict, row_height=2 if tall else 1,
         )
-        verdict_box = self.query_one("#lab-verdict", Static)
+        verdict_box = self.query_one("#lab-verdict", LabText)
         verdict_box.display = verdict is not None
         if verdict is not None:
-            verdict_box.update(verdict_content(verdict))
+            verdict_box.show(verdict_content(verdict))
 
         metrics = self.query_one(LabMetrics)
         metrics.display = not session.is_scenario and bool(panes)
@@ -289,6 +304,19 @@ class LabScreen(Screen[None]):
         self._draw_scenario_extras()
         self._draw_chart()
         self._draw_side()
+
+    def _tall_rows_fit(self, panes) -> bool:
+        """Two lines per server when the bars, stacked or side by side, still leave room below."""
+        if not panes:
+            return False
+        most = max(len(p.snapshot.servers) for p in panes)
+        if most > TALL_ROWS_UP_TO:
+            return False
+        width = self.query_one(LabPanes).size.width or self.size.width
+        side_by_side = len(panes) == 1 or width // len(panes) >= MIN_PANE_WIDTH
+        boxes = 1 if side_by_side else len(panes)
+        needed = boxes * (2 * most + 5)
+        return needed <= self.size.height - 18
 
     def _status_info(self) -> StatusInfo:
         session = self.session
@@ -312,8 +340,8 @@ class LabScreen(Screen[None]):
     def _draw_scenario_extras(self) -> None:
         session = self.session
         assert session is not None
-        headline = self.query_one("#lab-headline", Static)
-        log = self.query_one("#lab-log", Static)
+        headline = self.query_one("#lab-headline", LabText)
+        log = self.query_one("#lab-log", LabText)
         headline.display = log.display = session.is_scenario
         if not session.is_scenario:
             return
@@ -325,9 +353,9 @@ class LabScreen(Screen[None]):
             if parts:
                 parts.append("   ")
             parts += [name.replace("_", " ") + " ", (_metric(value, units.get(name, "")), "bold")]
-        headline.update(Content.assemble(*parts) if parts else Content("(no figures yet)"))
+        headline.show(Content.assemble(*parts) if parts else Content("(no figures yet)"))
         entries = session.run.scenario.log[-3:]
-        log.update(Content("\n".join(f"at {t:.1f} s: {text}" for t, text in entries)))
+        log.show(Content("\n".join(f"at {t:.1f} s: {text}" for t, text in entries)))
 
     def _draw_chart(self) -> None:
         session = self.session
@@ -360,23 +388,24 @@ class LabScreen(Screen[None]):
     def _draw_side(self) -> None:
         session = self.session
         assert session is not None
-        setup_box = self.query_one("#lab-setup", Static)
+        setup_box = self.query_one("#lab-setup", LabText)
         if session.is_scenario:
             scenario = session.run.scenario.scenario
-            setup_box.border_title = "Scenario"
+            if setup_box.border_title != "Scenario":
+                setup_box.border_title = "Scenario"
             params = session.scenario_parameters()
             lines: list = [(scenario.title, "bold"), "\n", scenario.summary, "\n\n", ("Look for: ", "bold"), scenario.look_for, "\n"]
             for param, value in params:
-                lines += ["\n", (f"{param.name} ", "bold"), _metric(value, param.unit)]
+                unit = "" if param.unit in ("", "count", "fraction") else " " + param.unit
+                shown = f"{value:g}" if isinstance(value, float) else str(value)
+                lines += ["\n", (f"{param.name} ", "bold"), shown + unit]
             lines += ["\n\n", ("e: edit parameters · r: restart · esc: back", "$text-muted")]
-            setup_box.update(Content.assemble(*lines))
-            for panel in self.query(ConfigPanel):
-                panel.display = False
+            setup_box.show(Content.assemble(*lines))
             return
-        self.query_one("#lab-narrow-config").styles.clear_rule("display")
         setup = session.setup
         shape = setup.shape
-        setup_box.border_title = "Setup"
+        if setup_box.border_title != "Setup":
+            setup_box.border_title = "Setup"
         lines = [
             ("Traffic: ", "bold"), shape.title, "\n",
             (shape.look_for, "italic"), "\n",
@@ -396,10 +425,9 @@ class LabScreen(Screen[None]):
                 ]
             except ConfigError:
                 lines += ["\n", ("Selected: ", "bold"), f"{session.selected} (draining)"]
-        setup_box.update(Content.assemble(*lines))
+        setup_box.show(Content.assemble(*lines))
         algorithm = setup.algorithms[session.active_side]
         for panel in self.query(ConfigPanel):
-            panel.display = True
             panel.show(algorithm)
 
     # ================================================================== controls

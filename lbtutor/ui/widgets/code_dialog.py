@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from lbtutor.sim.scenario_code import ScenarioCodeError, decode
 from lbtutor.ui.widgets.lab_dialog import LabDialog
@@ -31,15 +31,15 @@ class CodeDialog(LabDialog[str | None]):
         self.copied = copied
 
     def body(self) -> ComposeResult:
-        yield Label(
+        yield Static(
             "Anyone who opens this code (here, or with `lbtutor lab --code CODE`) sees this run from its start:"
             " the same setup, the same seed, the same requests.",
             markup=False,
         )
         yield Static(self.code, classes="code", markup=False)
         if self.copied:
-            yield Label("It is on your clipboard too (where the terminal allows it).")
-        yield Label("To open someone else's run, type or paste its code here:")
+            yield Static("It is on your clipboard too (where the terminal allows it).")
+        yield Static("To open someone else's run, type or paste its code here:")
         yield Input(placeholder="LB-XXXX-XXXX-XXXX", id="other-code")
 
     def on_mount(self) -> None:

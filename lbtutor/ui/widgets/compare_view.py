@@ -10,10 +10,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Static
 
 from lbtutor.sim.lab_session import PaneView, Verdict, seconds_text
 from lbtutor.ui.widgets.lab_bars import LabBars
+from lbtutor.ui.widgets.lab_text import LabText
 
 MAX_PANES = 4
 MIN_PANE_WIDTH = 52  # below this per pane, panes stack
@@ -57,26 +57,28 @@ class LabPane(Vertical):
         self.index = index
 
     def compose(self) -> ComposeResult:
-        yield Static("", classes="pane-counts")
+        yield LabText(classes="pane-counts")
         yield LabBars()
-        yield Static("", classes="pane-figures")
+        yield LabText(classes="pane-figures")
 
     def show(
         self, pane: PaneView, *, selected: str | None, title: str, badges: str, figures: Content | None,
         row_height: int, active: bool, winner: bool,
     ) -> None:
-        self.border_title = title
-        self.border_subtitle = badges
+        if self.border_title != title:
+            self.border_title = title
+        if self.border_subtitle != badges:
+            self.border_subtitle = badges
         self.set_class(active, "-active")
         self.set_class(winner, "-winner")
-        self.query_one(".pane-counts", Static).update(counts_content(pane, figures is not None), layout=False)
+        self.query_one(".pane-counts", LabText).show(counts_content(pane, figures is not None))
         bars = self.query_one(LabBars)
         bars.set_row_height(row_height)
         bars.show(pane.snapshot, selected)
-        box = self.query_one(".pane-figures", Static)
+        box = self.query_one(".pane-figures", LabText)
         box.display = figures is not None
         if figures is not None:
-            box.update(figures)
+            box.show(figures)
 
 
 class LabPanes(Horizontal):
@@ -137,6 +139,13 @@ class LabPanes(Horizontal):
                 active=comparing and i == active,
                 winner=winner,
             )
+
+
+    def show_bars(self, panes: list[PaneView], *, selected: str | None) -> None:
+        """Only the load bars (between redraws of the numbers)."""
+        for view in self.query_children(LabPane):
+            if view.index < len(panes) and view.display:
+                view.query_one(LabBars).show(panes[view.index].snapshot, selected)
 
 
 def counts_content(pane: PaneView, comparing: bool = False) -> Content:

@@ -8,15 +8,15 @@ one where a closed form fits the setup.
 from __future__ import annotations
 
 from textual.content import Content
-from textual.widgets import Static
 
 from lbtutor.sim.lab_session import PaneView, seconds_text
+from lbtutor.ui.widgets.lab_text import LabText
 
 LABEL = 11
 COLUMNS = (("done/s", 9), ("p50", 9), ("p95", 9), ("p99", 9), ("dropped", 9), ("failed", 8), ("fairness", 8))
 
 
-class LabMetrics(Static):
+class LabMetrics(LabText):
     DEFAULT_CSS = """
     LabMetrics {
         height: auto;
@@ -24,15 +24,8 @@ class LabMetrics(Static):
     }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id)
-        self._last: Content | None = None
-
-    def show(self, pane: PaneView) -> None:
-        content = metrics_content(pane)
-        if content != self._last:
-            self._last = content
-            self.update(content)
+    def show(self, pane: PaneView) -> None:  # type: ignore[override]
+        super().show(metrics_content(pane))
 
 
 def _row(label: str, cells: list[tuple[str, str]]) -> list:

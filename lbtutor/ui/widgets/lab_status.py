@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.content import Content
-from textual.widgets import Static
+
+from lbtutor.ui.widgets.lab_text import LabText
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class StatusInfo:
     side: int = 0  # in compare mode, the side the algorithm keys change
 
 
-class LabStatus(Static):
+class LabStatus(LabText):
     DEFAULT_CSS = """
     LabStatus {
         height: auto;
@@ -41,11 +42,11 @@ class LabStatus(Static):
         super().__init__("", id=id)
         self._last: StatusInfo | None = None
 
-    def show(self, info: StatusInfo) -> None:
+    def show(self, info: StatusInfo) -> None:  # type: ignore[override]
         if info == self._last:
             return
         self._last = info
-        self.update(status_content(info))
+        super().show(status_content(info))
 
 
 def status_content(info: StatusInfo) -> Content:

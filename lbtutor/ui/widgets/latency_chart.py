@@ -63,12 +63,16 @@ class LatencyChart(Widget):
         self.clipped = False
 
     def show(self, series: Sequence[Series], span: float = 0.0, title: str | None = None) -> None:
+        """Draw these series; nothing is redrawn if the picture would be the same."""
+        before = (self._grid, self.top, self.clipped, round(self.span), self.title, [(s.label, s.glyph) for s in self.series])
         self.series = list(series)
         self.span = span
         if title is not None:
             self.title = title
         self._layout()
-        self.refresh()
+        after = (self._grid, self.top, self.clipped, round(self.span), self.title, [(s.label, s.glyph) for s in self.series])
+        if after != before:
+            self.refresh()
 
     def on_resize(self) -> None:
         self._layout()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Input, Label
+from textual.widgets import Input, Static
 
 from lbtutor.sim.scenarios.base import Param, ScenarioError
 from lbtutor.ui.widgets.lab_dialog import LabDialog
@@ -23,7 +23,7 @@ class ScenarioParams(LabDialog[dict | None]):
     def body(self) -> ComposeResult:
         for i, (param, value) in enumerate(self.params):
             unit = f" {param.unit}" if param.unit and param.unit not in ("count", "fraction") else ""
-            yield Label(f"{param.name}{unit}: {param.meaning} ({param.allowed()})", markup=False)
+            yield Static(f"{param.name}{unit}: {param.meaning} ({param.allowed()})", markup=False)
             yield Input(_text(value), id=f"param-{i}")
 
     def on_mount(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Input, Label
+from textual.widgets import Input, Static
 
 from lbtutor.sim.config import ConfigError
 from lbtutor.sim.presets import SPEED_RANGE, WEIGHT_RANGE, check_speed, check_weight
@@ -22,10 +22,10 @@ class ServerEditor(LabDialog[tuple[float, float] | None]):
 
     def body(self) -> ComposeResult:
         lo, hi = WEIGHT_RANGE
-        yield Label(f"Weight: its share of traffic for weighted algorithms ({lo:g} to {hi:g})")
+        yield Static(f"Weight: its share of traffic for weighted algorithms ({lo:g} to {hi:g})")
         yield Input(f"{self.weight:g}", id="weight", type="number")
         lo, hi = SPEED_RANGE
-        yield Label(f"Speed: how fast it works, 1 = a standard server ({lo:g} to {hi:g})")
+        yield Static(f"Speed: how fast it works, 1 = a standard server ({lo:g} to {hi:g})")
         yield Input(f"{self.speed:g}", id="speed", type="number")
 
     def on_mount(self) -> None:

@@ -224,6 +224,26 @@ async def test_labs_run_only_while_their_step_is_shown(lessons, isolated_home):
         assert lab.active and lab._timer._active.is_set()  # back again: it carries on
 
 
+async def test_a_finished_scenario_lab_plays_again_from_the_start(lessons, isolated_home):
+    from lbtutor.content.lessons import LabBlock
+
+    app = tutor(lessons, isolated_home)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await started(app, pilot)
+        view = LabBlockView(LabBlock(title="Health", look_for="A server dies.", line=1, scenario="health-check"))
+        await app.screen.mount(view)
+        await settle(pilot)
+        view.run.scenario.advance_to(view.run.scenario.duration)
+        view.run.now = view.run.scenario.now
+        view.draw()
+        assert view.run.done
+        assert str(view.query_one(".lab-status", Static).content).startswith("■ finished")
+        headline = view.query_one(".lab-headline", Static)
+        assert headline.display
+        view.toggle_pause()
+        assert view.run.now == 0 and not view.run.done and not view.run.paused
+
+
 async def test_a_missing_scenario_shows_a_notice_not_a_crash(lessons, isolated_home):
     from lbtutor.content.lessons import LabBlock
 

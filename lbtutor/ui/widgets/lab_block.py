@@ -336,8 +336,8 @@ class LabBlockView(Vertical):
         per_row = 3 if self.size.width >= 110 else 2
         grid = Table.grid(padding=(0, 1), expand=True)
         for _ in range(per_row):
-            grid.add_column(ratio=3, no_wrap=True, overflow="ellipsis", style="dim")
-            grid.add_column(ratio=2, no_wrap=True, style="bold")
+            grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis", style="dim")
+            grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis", style="bold")
         cells: list[Text] = []
         for name, value in values.items():
             cells += [Text(name.replace("_", " ")), Text(_format_metric(value, units.get(name, "")))]
@@ -440,5 +440,14 @@ def _format_metric(value: Any, unit: str) -> str:
             return f"{value:.2f}×"
         if unit == "s":
             return _seconds(value)
-        return f"{value:.3g}" + (f" {unit}" if unit else "")
+        return _number(value) + (f" {unit}" if unit else "")
     return str(value)
+
+
+def _number(value: float) -> str:
+    """3 significant figures for small numbers, whole numbers with separators for big ones."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    return f"{value:.3g}"

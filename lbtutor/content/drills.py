@@ -36,6 +36,18 @@ from lbtutor.sim.traffic import client_address, stable_hash
 LETTERS = string.ascii_lowercase
 
 
+_NAMES = {"ip-hash": "IP hash", "peak-ewma": "Peak EWMA"}
+
+
+def algorithm_name(slug: str, capital: bool = True) -> str:
+    """"least-connections" -> "Least connections" ("least connections" inside a sentence),
+    "ip-hash" -> "IP hash"."""
+    if slug in _NAMES:
+        return _NAMES[slug]
+    text = slug.replace("-", " ")
+    return text[:1].upper() + text[1:] if capital else text
+
+
 @dataclass(frozen=True)
 class Drill:
     kind: str
@@ -534,7 +546,7 @@ def _winner(metrics: dict, described: dict) -> tuple[str | None, str]:
         if len(found) >= 2:
             best = min(found, key=found.get)
             ranked = sorted(found.items(), key=lambda kv: kv[1])
-            values = ", ".join(f"{alg} {_short(v, unit)}" for alg, v in ranked)
+            values = ", ".join(f"{algorithm_name(alg, capital=False)} {_short(v, unit)}" for alg, v in ranked)
             return best, f"lowest {label}: {values}"
     return None, ""
 

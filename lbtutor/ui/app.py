@@ -17,6 +17,7 @@ from textual.binding import Binding
 from lbtutor.paths import assets_dir
 from lbtutor.ui.commands import TutorCommands
 from lbtutor.ui.lab_commands import LabCommands
+from lbtutor.ui.practice_commands import PracticeCommands
 from lbtutor.ui.screens.home import HomeScreen
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ class LBTutorApp(App[None]):
     TITLE = "lbtutor"
     SUB_TITLE = "Load Balancing & Scaling"
     CSS_PATH = [str(assets_dir() / "lbtutor.tcss")]
-    COMMANDS = App.COMMANDS | {TutorCommands, LabCommands}
+    COMMANDS = App.COMMANDS | {TutorCommands, LabCommands, PracticeCommands}
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", tooltip="Every key, screen by screen", id="app.help", key_display="?"),
     ]

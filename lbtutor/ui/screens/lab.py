@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
@@ -128,7 +128,7 @@ class LabScreen(Screen[None]):
     LabScreen #lab-chart {
         margin: 1 1 0 1;
         height: 1fr;
-        min-height: 6;
+        min-height: 7;
         max-height: 12;
     }
     LabScreen #lab-setup {
@@ -186,7 +186,7 @@ class LabScreen(Screen[None]):
         yield LabStatus(id="lab-status")
         yield LabText(id="lab-banner")
         with Horizontal(id="lab-main"):
-            with Vertical(id="lab-left"):
+            with VerticalScroll(id="lab-left", can_focus=False):
                 with VerticalScroll(id="lab-panes-scroll", can_focus=False):
                     yield LabPanes(id="lab-panes")
                 yield LabText(id="lab-verdict")

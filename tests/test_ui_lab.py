@@ -1,0 +1,516 @@
+"""The lab: every control changes the run and the screen shows it; compare mode is fair; codes
+reproduce runs; bad input is refused with a message, never a crash."""
+
+from __future__ import annotations
+
+import pytest
+
+from lbtutor.commands import lab as lab_command
+from lbtutor.sim.config import ConfigError
+from lbtutor.sim.lab_session import LabSession
+from lbtutor.sim.presets import MAX_RATE, PRESETS, LabSetup, ServerSetup
+from lbtutor.sim.scenario_code import ScenarioCodeError, ScenarioSpec, decode, encode
+from lbtutor.ui.app import make_app
+from lbtutor.ui.screens.lab import LabScreen
+from lbtutor.ui.widgets.code_dialog import CodeDialog
+from lbtutor.ui.widgets.compare_view import LabPane
+from lbtutor.ui.widgets.config_panel import BALANCERS, CONFIG_LINES
+from lbtutor.ui.widgets.lab_bars import LabBars
+from lbtutor.ui.widgets.lab_status import LabStatus
+from lbtutor.ui.widgets.server_editor import ServerEditor
+
+SIZE = (120, 36)
+
+
+def _app(tmp_path):
+    return make_app(lessons_dir=tmp_path, data_dir=tmp_path / "data", autoplay_labs=False)
+
+
+async def _open(app, pilot, setup: LabSetup | None = None, **kwargs) -> LabScreen:
+    screen = LabScreen(setup or LabSetup.from_preset("identical", ("round-robin",), seed=3), **kwargs)
+    await app.push_screen(screen)
+    await pilot.pause()
+    return screen
+
+
+def status(screen: LabScreen) -> str:
+    return screen.query_one(LabStatus).content.plain
+
+
+def bars(screen: LabScreen, index: int = 0) -> LabBars:
+    return list(screen.query(LabBars))[index]
+
+
+def rows(screen: LabScreen, index: int = 0) -> list[str]:
+    """The server rows as the screen draws them (first line of each)."""
+    widget = bars(screen, index)
+    return [widget.render_line(y * widget.row_height).text for y in range(len(widget.snapshot.servers))]
+
+
+def plain(widget) -> str:
+    """The text a Static shows."""
+    content = widget.content
+    return content if isinstance(content, str) else content.plain
+
+
+def notes(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+# ------------------------------------------------------------------------------ playing
+async def test_space_pauses_and_resumes_and_the_status_line_says_so(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        assert screen.session.run.paused and "PAUSED" in status(screen)
+        await pilot.press("space")
+        assert not screen.session.run.paused and "RUNNING" in status(screen)
+        await pilot.pause(0.3)
+        assert screen.session.now > 0  # the frame timer moved the clock
+        await pilot.press("space")
+        assert screen.session.run.paused and "PAUSED" in status(screen)
+
+
+async def test_step_advances_half_a_second_while_paused(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("full_stop", "full_stop")
+        assert screen.session.now == pytest.approx(1.0)
+        assert "t = 1.0 s" in status(screen)
+        assert screen.session.panes[0].snapshot.arrived > 0
+
+
+async def test_speed_keys_walk_the_speed_ladder(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("plus", "plus")
+        assert screen.session.run.speed == 5.0 and "5×" in status(screen)
+        for _ in range(12):
+            await pilot.press("minus")
+        assert screen.session.run.speed == 0.25 and "0.25×" in status(screen)
+
+
+async def test_arrow_keys_change_the_arrival_rate(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("right")
+        assert screen.session.setup.arrival_rate == 80.0
+        assert screen.session.panes[0].snapshot.arrival_rate == 80.0
+        assert "80 req/s" in status(screen)
+        await pilot.press("left", "left")
+        assert screen.session.setup.arrival_rate == 51.2 and "51.2 req/s" in status(screen)
+
+
+async def test_an_absurd_arrival_rate_is_refused_with_a_message(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot, LabSetup.from_preset("identical").with_(arrival_rate=MAX_RATE))
+        await pilot.press("right")
+        assert screen.session.setup.arrival_rate == MAX_RATE
+        assert any("arrival rate must be" in n for n in notes(app))
+        with pytest.raises(ConfigError):
+            screen.session.set_rate(0)
+        with pytest.raises(ConfigError):
+            screen.session.set_rate(float("nan"))
+
+
+async def test_a_and_shift_a_choose_the_algorithm_and_the_config_panel_follows(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("a")
+        assert screen.session.setup.algorithms == ("weighted-round-robin",)
+        assert screen.session.sims[0].algorithm == "weighted-round-robin"
+        await pilot.press("a")
+        assert "least-connections" in status(screen)
+        panel = plain(screen.query_one("#lab-config"))
+        assert "least_conn;" in panel and "balance leastconn" in panel and "LEAST_REQUEST" in panel
+        await pilot.press("A", "A")
+        assert screen.session.setup.algorithms == ("round-robin",)
+
+
+# ------------------------------------------------------------------------------ servers
+async def test_up_and_down_select_a_server_and_the_row_is_marked(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        assert screen.session.selected == "s1"
+        await pilot.press("down", "down")
+        assert screen.session.selected == "s3"
+        assert rows(screen)[2].startswith("▶ s3")
+        await pilot.press("up")
+        assert screen.session.selected == "s2"
+
+
+async def test_clicking_a_row_selects_that_server(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        widget = bars(screen)
+        await pilot.click(widget, offset=(3, 2 * widget.row_height))
+        assert screen.session.selected == "s3"
+
+
+async def test_n_adds_a_server_and_it_gets_a_row(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("n")
+        assert len(screen.session.setup.servers) == 5
+        assert screen.session.selected == "s5"
+        assert any(row.startswith("▶ s5") for row in rows(screen))
+
+
+async def test_removing_the_selected_server_moves_the_selection(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("down")  # s2
+        await pilot.press("x")
+        assert len(screen.session.setup.servers) == 3
+        assert screen.session.selected == "s3"
+        assert not any(s.name == "s2" and s.in_rotation for s in screen.session.panes[0].snapshot.servers)
+        for _ in range(3):
+            await pilot.press("x")
+        assert screen.session.setup.servers == ()
+        assert screen.session.selected is None
+        await pilot.press("full_stop")
+        assert "No server is in rotation" in plain(screen.query_one("#lab-banner"))
+        assert screen.session.panes[0].snapshot.dropped > 0
+
+
+async def test_d_takes_a_server_down_and_u_brings_it_back(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("full_stop", "d")
+        assert screen.session.panes[0].snapshot.servers[0].state == "down"
+        assert "✗ down" in rows(screen)[0]
+        assert "s1 is down" in plain(screen.query_one("#lab-banner"))
+        await pilot.press("u")
+        assert screen.session.panes[0].snapshot.servers[0].state == "healthy"
+        assert not screen.query_one("#lab-banner").display
+
+
+async def test_all_servers_down_counts_failed_requests_and_says_why(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        for _ in range(4):
+            await pilot.press("d", "down")
+        for _ in range(4):
+            await pilot.press("full_stop")
+        snap = screen.session.panes[0].snapshot
+        assert all(s.state == "down" for s in snap.servers)
+        assert snap.failed > 0 and snap.completed == 0
+        assert "Every server is down" in plain(screen.query_one("#lab-banner"))
+        assert snap.arrived == snap.completed + snap.dropped + snap.failed + snap.in_flight
+
+
+async def test_w_and_s_change_the_selected_servers_weight_and_speed(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("w", "w")
+        assert screen.session.server_setup().weight == 2.0
+        assert screen.session.sims[0].servers[0].weight == 2.0
+        assert "w2" in rows(screen)[0]
+        await pilot.press("W")
+        assert screen.session.server_setup().weight == 1.5
+        await pilot.press("s")
+        assert screen.session.sims[0].servers[0].speed == 1.5
+        await pilot.press("S", "S", "S", "S", "S")
+        assert screen.session.server_setup().speed == 0.25
+        await pilot.press("S")  # the bottom of the ladder: refused, with the way to go lower
+        assert screen.session.server_setup().speed == 0.25
+        assert any("type a value with e" in n for n in notes(app))
+
+
+async def test_the_server_editor_sets_exact_values_and_refuses_absurd_ones(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, ServerEditor)
+        weight = editor.query_one("#weight")
+        weight.value = "0"
+        await pilot.press("enter")
+        assert app.screen is editor  # refused: the dialog stays, the reason is shown
+        assert "weight must be from" in plain(editor.query_one(".dialog-error"))
+        weight.value = "3.5"
+        editor.query_one("#speed").value = "2"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.session.server_setup() == ServerSetup(3.5, 2.0)
+        assert "w3.5" in rows(screen)[0]
+
+
+# ------------------------------------------------------------------------------ traffic and runs
+async def test_t_cycles_traffic_presets_and_v_service_distributions(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("t")
+        assert screen.session.setup.preset == "mixed-sizes"
+        assert [s.speed for s in screen.session.setup.servers] == [4.0, 2.0, 1.0, 1.0]
+        assert "Mixed server sizes" in plain(screen.query_one("#lab-setup"))
+        await pilot.press("T")
+        assert screen.session.setup.preset == "identical"
+        await pilot.press("v")
+        assert screen.session.setup.service_dist == "det"
+        assert "constant" in plain(screen.query_one("#lab-setup"))
+        await pilot.press("V")
+        assert screen.session.setup.service_dist == "exp"
+
+
+async def test_reset_same_seed_repeats_the_run_and_new_seed_changes_it(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        for _ in range(4):
+            await pilot.press("full_stop")
+        first = screen.session.panes[0].snapshot
+        await pilot.press("r")
+        assert screen.session.now == 0 and screen.session.setup.seed == 3
+        for _ in range(4):
+            await pilot.press("full_stop")
+        again = screen.session.panes[0].snapshot
+        assert (again.arrived, again.completed, again.servers) == (first.arrived, first.completed, first.servers)
+        await pilot.press("R")
+        assert screen.session.setup.seed != 3 and f"seed {screen.session.setup.seed}" in status(screen)
+
+
+# ------------------------------------------------------------------------------ compare
+async def test_compare_mode_shows_two_algorithms_on_identical_traffic_and_calls_a_winner(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot, LabSetup.from_preset("long-lived", ("round-robin",)))
+        await pilot.press("c")
+        session = screen.session
+        assert session.setup.algorithms == ("round-robin", "least-connections")
+        panes = [p for p in screen.query(LabPane) if p.display]
+        assert [p.border_title for p in panes] == ["1. round-robin", "▸ 2. least-connections ◂ (a changes it)"]
+        session.advance_to(300)
+        screen.draw()
+        a, b = session.panes
+        assert a.snapshot.arrived == b.snapshot.arrived
+        verdict = plain(screen.query_one("#lab-verdict"))
+        assert "least-connections wins on p99" in verdict
+        assert "★ best p99" in panes[1].border_subtitle
+        await pilot.press("tab")
+        assert session.active_side == 0
+        await pilot.press("C")
+        assert len(session.setup.algorithms) == 3
+        await pilot.press("c")
+        assert not session.comparing
+
+
+def test_compared_algorithms_see_the_very_same_arrivals_and_demands():
+    setup = LabSetup.from_preset("bursts", ("round-robin", "least-connections", "ip-hash"), seed=11)
+    session = LabSession(setup, record_arrivals=True)
+    session.advance_to(60)
+    streams = [sim.traffic.recorded for sim in session.sims]
+    assert len(streams[0]) > 1000
+    assert streams[0] == streams[1] == streams[2]
+    # ...and the algorithms did make different choices with them.
+    loads = [[s.served for s in p.snapshot.servers] for p in session.panes]
+    assert loads[0] != loads[1]
+
+
+# ------------------------------------------------------------------------------ codes
+@pytest.mark.parametrize("name", [p.name for p in PRESETS])
+def test_a_scenario_code_round_trips_and_reproduces_the_run(name):
+    setup = LabSetup.from_preset(name, ("least-connections", "power-of-two-choices"), seed=42).with_(
+        arrival_rate=33.3, servers=(ServerSetup(2, 1.5), ServerSetup(), ServerSetup(0.5, 3, down=True)),
+    )
+    code = encode(setup)
+    assert code.startswith("LB-") and len(code) < 80
+    assert decode(code) == setup
+    assert decode(code.lower().replace("-", " ")) == setup  # case and separators do not matter
+    one, two = LabSession.from_code(code), LabSession(setup)
+    one.advance_to(20)
+    two.advance_to(20)
+    assert [p.snapshot for p in one.panes] == [p.snapshot for p in two.panes]
+
+
+def test_a_plain_setup_has_a_code_short_enough_for_a_whiteboard():
+    code = encode(LabSetup.from_preset("long-lived", ("least-connections",), seed=7))
+    assert len(code) <= 24, code
+
+
+def test_scenario_codes_carry_the_scenario_its_parameters_and_seed():
+    spec = ScenarioSpec("long-lived", {"servers": 6, "long_fraction": 0.1}, 9)
+    assert decode(encode(spec)) == spec
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("", "not a scenario code"),
+        ("LB-UUUU", "without I, L, O, U"),
+        ("LB-0400", "too short"),
+    ],
+)
+def test_a_bad_code_is_refused_with_a_clear_reason(text, says):
+    with pytest.raises(ScenarioCodeError, match=says):
+        decode(text)
+
+
+def test_a_mistyped_code_fails_its_check_digits():
+    code = encode(LabSetup.from_preset("identical", ("random",), seed=5))
+    i = 5
+    typo = code[:i] + ("1" if code[i] != "1" else "2") + code[i + 1:]
+    with pytest.raises(ScenarioCodeError, match="typo"):
+        decode(typo)
+
+
+async def test_y_shows_and_copies_the_code_and_a_typed_code_opens_that_run(tmp_path, monkeypatch):
+    app = _app(tmp_path)
+    copied = []
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    other = encode(LabSetup.from_preset("mixed-sizes", ("weighted-round-robin",), seed=8))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("y")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, CodeDialog)
+        assert copied == [screen.session.code()]
+        assert plain(dialog.query_one(".code")) == copied[0]
+        dialog.query_one("#other-code").value = "LB-NOPE"
+        await pilot.press("enter")
+        assert app.screen is dialog and "O" not in plain(dialog.query_one(".dialog-error"))[:0]
+        dialog.query_one("#other-code").value = other
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.session.setup == decode(other)
+        assert "weighted-round-robin" in status(screen)
+
+
+def test_lbtutor_lab_checks_its_arguments_before_opening_the_app(capsys):
+    parser = __import__("lbtutor.cli", fromlist=["build_parser"]).build_parser()
+    args = parser.parse_args(["lab", "least-connections", "--compare", "round-robin", "--traffic", "long-lived"])
+    screen_args = lab_command.lab_arguments(args)
+    assert screen_args["setup"].algorithms == ("least-connections", "round-robin")
+    assert screen_args["setup"].preset == "long-lived"
+    code = encode(screen_args["setup"])
+    assert lab_command.lab_arguments(parser.parse_args(["lab", "--code", code]))["code"] == code
+    for argv, says in [
+        (["lab", "fastest"], "unknown algorithm 'fastest'"),
+        (["lab", "--code", "LB-0000-0000"], "typo"),
+        (["lab", "--traffic", "rush-hour"], "unknown traffic preset"),
+        (["lab", "--code", code, "--seed", "3"], "drop --seed"),
+        (["lab", "--speed", "1000"], "--speed must be"),
+    ]:
+        assert lab_command.run(parser.parse_args(argv)) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and says in err
+
+
+# ------------------------------------------------------------------------------ scenarios, palette, timers
+async def test_a_named_scenario_opens_with_its_panes_headline_and_editable_parameters(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot, scenario=ScenarioSpec("long-lived", {"servers": 4}, 2))
+        session = screen.session
+        assert session.is_scenario and [p.label for p in session.panes] == ["round robin", "least connections"]
+        session.advance_to(10)
+        screen.draw()
+        assert "p99 short rr" in plain(screen.query_one("#lab-headline"))
+        assert "servers 4" in plain(screen.query_one("#lab-setup"))
+        await pilot.press("d")  # a sandbox control: refused quietly (dimmed in the footer)
+        assert session.is_scenario
+        await pilot.press("e")
+        await pilot.pause()
+        dialog = app.screen
+        fields = {p.name: i for i, (p, _v) in enumerate(session.scenario_parameters())}
+        dialog.query_one(f"#param-{fields['servers']}").value = "0"
+        await pilot.press("enter")
+        assert app.screen is dialog  # out of range: refused
+        dialog.query_one(f"#param-{fields['servers']}").value = "6"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert len(screen.session.panes[0].snapshot.servers) == 6
+        assert screen.session.code() == encode(ScenarioSpec("long-lived", screen.session.spec.params, 2))
+
+
+def test_a_scenario_that_is_not_in_this_build_gives_a_clear_message(monkeypatch):
+    from lbtutor.sim import scenarios
+
+    monkeypatch.setitem(scenarios._MODULES, "not-yet", "module_that_does_not_exist")
+    session = LabSession()
+    with pytest.raises(ConfigError, match="not in this build"):
+        session.open_scenario("not-yet")
+    with pytest.raises(ConfigError, match="unknown scenario"):
+        session.open_scenario("no-such-thing")
+    assert not session.is_scenario  # the sandbox carries on
+
+
+async def test_the_palette_finds_lab_actions_by_their_plain_names(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Take server down")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.session.server_setup("s1").down
+        from lbtutor.ui.lab_commands import lab_commands
+
+        texts = {c.text for c in lab_commands(app, screen)}
+        for name in ("Pause", "Resume", "Step", "Faster", "Slower", "Compare", "Add server", "Remove server",
+                     "Take server down", "Bring server up", "Set weight", "Set speed", "Next algorithm",
+                     "Algorithm: peak-ewma", "Traffic: Bursts", "Reset same seed", "Reset new seed",
+                     "Copy scenario code", "Open scenario long-lived"):
+            assert name in texts, name
+
+
+async def test_the_lab_opens_from_anywhere_through_the_palette(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Open the lab")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LabScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, LabScreen)
+
+
+async def test_the_clock_stops_while_the_lab_is_hidden(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot, paused=False)
+        await pilot.pause(0.2)
+        assert screen.session.now > 0
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+        hidden_at = screen.session.now
+        await pilot.pause(0.3)
+        assert screen.session.now == hidden_at
+        await pilot.press("escape")
+        await pilot.pause(0.3)
+        assert screen.session.now > hidden_at
+
+
+def test_every_algorithm_has_a_line_or_an_honest_note_for_every_balancer():
+    from lbtutor.sim.balancers import ALGORITHMS
+
+    for slug in ALGORITHMS:
+        for balancer in BALANCERS:
+            line = CONFIG_LINES[slug][balancer]
+            assert line.config or line.note, (slug, balancer)
+    assert CONFIG_LINES["least-response-time"]["nginx"].config is None
+    assert "NGINX Plus" in CONFIG_LINES["least-response-time"]["nginx"].note
+    assert CONFIG_LINES["power-of-two-choices"]["HAProxy"].config == "balance random(2)"

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown, OptionList
 
@@ -118,11 +119,17 @@ class LessonScreen(Screen[None]):
 
     async def _prefetch(self) -> None:
         """Build the next page while the learner reads this one, so → is instant."""
+        if not self.is_attached or self.app.screen is not self:
+            return  # the lesson was closed in the meantime
         following = self.index + 1
+        try:
+            body = self.query_one("#body")
+        except NoMatches:
+            return
         if following < len(self.lesson.steps) and self._page(following) is None:
             page = self._new_page(following)
             page.display = False
-            await self.query_one("#body").mount(page)
+            await body.mount(page)
 
     async def forget_pages(self) -> None:
         """Drop every built page (after a progress reset) and show the current step afresh."""

@@ -279,6 +279,8 @@ class LabBlockView(Vertical):
         self.query_one("#panes").remove_children()
 
     def draw(self) -> None:
+        if not self.is_attached:
+            return
         if self.run is None:
             self.query_one(".lab-status", Static).update("")
             return

@@ -33,6 +33,8 @@ def add_parser(sub) -> None:
     p.add_argument("--warmup", type=int, default=None, metavar="N", help="requests discarded before measuring (default: 1%%)")
     p.add_argument("--seed", type=int, default=1, metavar="S")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--csv", action="store_true",
+                   help="print CSV: one row per server (with --scenario: one row per timeline point)")
     p.add_argument("--list-algorithms", action="store_true", help="list algorithm slugs")
     p.add_argument("--scenario", metavar="NAME", help="run a named scenario (see --list-scenarios)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a scenario parameter")
@@ -69,6 +71,8 @@ def run(args) -> int:
         return _list_algorithms(args.json)
     if args.list_scenarios:
         return _list_scenarios(args.json)
+    if args.json and args.csv:
+        return _fail("choose one of --json and --csv")
     if args.scenario:
         return _run_scenario(args)
     try:
@@ -80,6 +84,10 @@ def run(args) -> int:
     result = run_batch(config)
     if args.json:
         print(json.dumps(result, indent=2))
+    elif args.csv:
+        from lbtutor.export import table, write_csv
+
+        write_csv(table(result, "servers"), sys.stdout)
     else:
         from lbtutor.commands.sim_table import print_result
 
@@ -170,6 +178,10 @@ def _run_scenario(args) -> int:
         return _fail(str(exc))
     if args.json:
         print(json.dumps(result, indent=2))
+    elif args.csv:
+        from lbtutor.export import table, write_csv
+
+        write_csv(table(result, "timeline"), sys.stdout)
     else:
         from lbtutor.commands.sim_table import print_scenario
 

@@ -16,6 +16,7 @@ from textual.binding import Binding
 
 from lbtutor.paths import assets_dir
 from lbtutor.ui.commands import TutorCommands
+from lbtutor.ui.exports import ExportCommands
 from lbtutor.ui.lab_commands import LabCommands
 from lbtutor.ui.practice_commands import PracticeCommands
 from lbtutor.ui.screens.home import HomeScreen
@@ -32,9 +33,10 @@ class LBTutorApp(App[None]):
     TITLE = "lbtutor"
     SUB_TITLE = "Load Balancing & Scaling"
     CSS_PATH = [str(assets_dir() / "lbtutor.tcss")]
-    COMMANDS = App.COMMANDS | {TutorCommands, LabCommands, PracticeCommands}
+    COMMANDS = App.COMMANDS | {TutorCommands, LabCommands, PracticeCommands, ExportCommands}
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", tooltip="Every key, screen by screen", id="app.help", key_display="?"),
+        Binding("ctrl+s", "save_svg", "Screenshot", tooltip="Save this screen as an SVG file", id="app.screenshot", show=False),
     ]
 
     def __init__(
@@ -169,6 +171,12 @@ class LBTutorApp(App[None]):
         from lbtutor.ui.lab_commands import open_lab
 
         open_lab(self)
+
+    def action_save_svg(self) -> None:
+        """Save the screen as SVG (lbtutor/ui/exports.py)."""
+        from lbtutor.ui.exports import save_screenshot
+
+        save_screenshot(self)
 
     def action_help(self) -> None:
         from lbtutor.ui.screens.help import HelpScreen

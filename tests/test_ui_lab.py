@@ -303,12 +303,27 @@ async def test_compare_mode_shows_two_algorithms_on_identical_traffic_and_calls_
         verdict = plain(screen.query_one("#lab-verdict"))
         assert "least-connections wins on p99" in verdict
         assert "★ best p99" in panes[1].border_subtitle
-        await pilot.press("tab")
+        await pilot.press("tab", "a")
         assert session.active_side == 0
-        await pilot.press("C")
-        assert len(session.setup.algorithms) == 3
+        assert session.setup.algorithms == ("weighted-round-robin", "least-connections")
+        assert session.now == 0  # a compare restarts when a side changes: both judged from t = 0
+        await pilot.press("C")  # a third side needs 156 columns; this terminal has 120
+        assert len(session.setup.algorithms) == 2
+        assert any("need a terminal 156 columns wide" in n for n in notes(app))
         await pilot.press("c")
-        assert not session.comparing
+        assert not session.comparing and session.setup.algorithms == ("weighted-round-robin",)
+
+
+async def test_a_wide_terminal_compares_more_algorithms_side_by_side(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=(170, 40)) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("c", "C")
+        assert screen.session.setup.algorithms == ("round-robin", "least-connections", "random")
+        panes = [p for p in screen.query(LabPane) if p.display]
+        assert len(panes) == 3 and len({p.region.y for p in panes}) == 1  # one row: side by side
+        await pilot.press("C")
+        assert len(screen.session.setup.algorithms) == 3
 
 
 def test_compared_algorithms_see_the_very_same_arrivals_and_demands():
@@ -514,3 +529,20 @@ def test_every_algorithm_has_a_line_or_an_honest_note_for_every_balancer():
     assert CONFIG_LINES["least-response-time"]["nginx"].config is None
     assert "NGINX Plus" in CONFIG_LINES["least-response-time"]["nginx"].note
     assert CONFIG_LINES["power-of-two-choices"]["HAProxy"].config == "balance random(2)"
+
+
+def test_a_lessons_lab_block_opens_in_the_lab_with_its_parameters():
+    from lbtutor.content.lessons import LabBlock
+
+    engine = LabBlock(
+        "Three servers", "look", 1, algorithms=("round-robin", "random"),
+        config={"servers": 3, "arrival_rate": 24.0, "service_rate": 10.0}, seed=7, speed=2.0,
+    )
+    screen = LabScreen.from_lab_block(engine)
+    setup, _scenario, _code = screen._start
+    assert setup.algorithms == ("round-robin", "random") and setup.seed == 7
+    assert len(setup.servers) == 3 and setup.arrival_rate == 24.0 and setup.shape.service_rate == 10.0
+    assert decode(encode(setup)) == setup  # its code carries the lesson's own shape too
+    scenario = LabBlock("Long", "look", 1, scenario="long-lived", settings={"servers": 4}, seed=5)
+    _setup, spec, _code = LabScreen.from_lab_block(scenario)._start
+    assert spec == ScenarioSpec("long-lived", {"servers": 4}, 5)

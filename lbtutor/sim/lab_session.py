@@ -37,6 +37,10 @@ LADDER = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 1
 MIN_VERDICT = 200  # completions each side needs before a winner is called
 TIE = 0.05  # p99s within 5% of each other are a tie
 
+# Algorithms that prefer the server with the fewest connections: a dead one, which fails every
+# request at once and so never holds any, looks best to them (the "black hole").
+COUNTS_CONNECTIONS = {"least-connections", "weighted-least-connections", "power-of-two-choices"}
+
 # The algorithm a compare starts against, chosen to make a point of the chapter.
 PARTNERS = {
     "round-robin": "least-connections",
@@ -359,8 +363,12 @@ class LabSession:
         if down:
             names = ", ".join(down)
             verb = "is" if len(down) == 1 else "are"
-            return (f"{names} {verb} down: the requests the balancer still sends there fail "
+            text = (f"{names} {verb} down: the requests the balancer still sends there fail "
                     "(no health checks here; lesson 5 adds them).")
+            if set(self.setup.algorithms) & COUNTS_CONNECTIONS:
+                text += (" Counting connections makes it worse: a dead server holds none, so it "
+                         "looks emptiest and draws the most requests.")
+            return text
         if snap.offered_load >= 1.0:
             return (f"Arrivals exceed what the servers can do (offered load {snap.offered_load:.0%}): "
                     "queues grow until requests are dropped.")

@@ -545,10 +545,10 @@ class LabScreen(Screen[None]):
         self._do(lambda: self.session.bring_up(), lambda name: f"{name} is back up")
 
     def action_weight(self, step: int) -> None:
-        self._do(lambda: self.session.nudge_weight(step), lambda w: f"{self.session.selected}: weight {w:g}")
+        self._do(lambda: self.session.nudge_weight(step))  # the row and the Setup box show it
 
     def action_speed(self, step: int) -> None:
-        self._do(lambda: self.session.nudge_speed(step), lambda s: f"{self.session.selected}: speed {s:g}×")
+        self._do(lambda: self.session.nudge_speed(step))
 
     def action_edit(self) -> None:
         session = self.session
@@ -610,9 +610,15 @@ class LabScreen(Screen[None]):
 
     def action_add_side(self) -> None:
         session = self.session
-        if session is not None and self.size.width // (len(session.setup.algorithms) + 1) < 40:
-            self.notify("Widen the terminal to compare more algorithms side by side.", severity="warning")
-            return
+        if session is not None and not session.is_scenario:
+            sides = len(session.setup.algorithms) + 1
+            if self.size.width // sides < MIN_PANE_WIDTH:
+                self.notify(
+                    f"{sides} algorithms side by side need a terminal {sides * MIN_PANE_WIDTH} columns wide "
+                    f"(this one is {self.size.width}). Widen it, or change a side with tab and a.",
+                    title="Not added", severity="warning", markup=False,
+                )
+                return
         self._do(lambda: session.add_side(), lambda slug: f"Added {slug} to the comparison")
 
     def action_remove_side(self) -> None:

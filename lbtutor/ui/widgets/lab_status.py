@@ -70,7 +70,7 @@ def status_content(info: StatusInfo) -> Content:
     if info.rate is not None:
         load = f" (load {info.load:.0%})" if info.load is not None and info.load < 100 else ""
         parts += [
-            "  ·  ",
+            " · ",
             Content.from_markup("[@click=screen.less_traffic]−[/] "),
             (f"{info.rate:,.4g} req/s", "bold"),
             Content.from_markup(" [@click=screen.more_traffic]+[/]"),
@@ -79,13 +79,13 @@ def status_content(info: StatusInfo) -> Content:
     clock = f"t = {info.now:,.1f} s"
     if info.duration:
         clock += f" of {info.duration:,.0f} s"
-    parts += ["  ·  ", (clock, "bold")]
+    parts += [" · ", (clock, "bold")]
     parts += [
-        "  ·  speed ",
+        " · speed ",
         Content.from_markup("[@click=screen.slower]−[/] "),
         (f"{info.speed:g}×", "bold"),
         Content.from_markup(" [@click=screen.faster]+[/]"),
-        f"  ·  seed {info.seed}",
+        f" · seed {info.seed}",
     ]
     if info.lagging:
         parts += ["  ", ("⚠ lagging: this machine cannot keep up with this speed", "bold $text-warning")]

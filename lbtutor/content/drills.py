@@ -62,9 +62,9 @@ def _question(qid: str, kind: str, section: int, prompt: str, teaches: str, **fi
     return Question(id=qid, kind=kind, section=section, prompt=prompt, teaches=teaches, **fields)
 
 
-def _fmt(x: float) -> str:
-    """A number as a person writes it: 2, 2.5, 0.33."""
-    return f"{x:.2f}".rstrip("0").rstrip(".") if not float(x).is_integer() else str(int(x))
+def _fmt(x: float, digits: int = 2) -> str:
+    """A number as a person writes it: 2, 2.5, 0.33 (at most `digits` decimals)."""
+    return f"{x:.{digits}f}".rstrip("0").rstrip(".") if not float(x).is_integer() else str(int(x))
 
 
 # -- weighted least connections -------------------------------------------------------------------
@@ -395,13 +395,13 @@ def bucket_question(rate: float, burst: int, at_once: int, every: float, until: 
     last = times[-1]
     explain = (f"The bucket starts full with {burst} tokens, so {first} of the {at_once} requests at "
                f"t = 0 pass. After that it refills at {_fmt(rate)} tokens/s: {_fmt(rate * last)} tokens "
-               f"by the last request at t = {_fmt(last)} s. Requests come faster than tokens, so each "
+               f"by the last request at t = {_fmt(last, 4)} s. Requests come faster than tokens, so each "
                f"token is spent as soon as it is whole: {later} more pass. {first} + {later} = {n} "
                f"of {len(times)}; the rest are refused with 429.")  # fmt: skip
-    first_three = ", ".join(_fmt(t) for t in times[at_once:at_once + 3])
+    first_three = ", ".join(_fmt(t, 4) for t in times[at_once:at_once + 3])
     prompt = (f"A gateway's token bucket holds up to {burst} tokens and refills at {_fmt(rate)} per "
               f"second; it starts full, and each request spends one token. A client sends "
-              f"{at_once} requests at once at t = 0, then one every {_fmt(every)} s (at t = "
+              f"{at_once} requests at once at t = 0, then one every {_fmt(every, 4)} s (at t = "
               f"{first_three}, ...) up to t = {_fmt(until)} s: {len(times)} requests in all. "
               "How many get through?")  # fmt: skip
     return _question(qid, "number", 6, prompt, "api-gateway#rate-limiting-with-a-token-bucket",

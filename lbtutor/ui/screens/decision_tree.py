@@ -110,7 +110,7 @@ class DecisionTreeScreen(Screen[None]):
                 yield Static("", id="tree-leaf")
                 yield Button("", id="tree-open", compact=True)
             with VerticalScroll(id="tree-side", can_focus=False):
-                yield Static(Content("The whole tree (▶ you are here, ● your path)"), classes="tree-heading")
+                yield Static("", id="tree-legend", classes="tree-heading")
                 yield DecisionTreeDrawing(self.flowchart, id="tree-drawing")
         yield Footer(compact=True)
 
@@ -145,11 +145,14 @@ class DecisionTreeScreen(Screen[None]):
         opener = self.query_one("#tree-open", Button)
         opener.display = at_leaf and bool(node.scenario)
         if at_leaf:
-            leaf.update(Content.assemble(("Why it fits: ", "bold"), node.why, "\n\n",
+            name = algorithm_name(node.algorithm)
+            leaf.update(Content.assemble((f"Why {name} fits: ", "bold"), node.why, "\n\n",
                                          ("The obvious alternative: ", "bold"), node.instead))  # fmt: skip
             opener.label = f"o  Show me in the lab: {node.scenario}"
         self._draw_verdict()
         expected = self._expected_path() if self.verdict is not None else []
+        legend = "The whole tree (▶ you are here, ● your path" + (", ◇ the right path)" if expected else ")")
+        self.query_one("#tree-legend", Static).update(Content(legend))
         self.query_one(DecisionTreeDrawing).show(self.walk.visited(), expected)
         self.refresh_bindings()
 

@@ -106,7 +106,7 @@ class PracticeScreen(Screen[None]):
         items = due_session(self.app, self.now)
         if items:
             self.started = True
-            await self.app.switch_screen(QuizScreen(items, title="Practice: due today", noun="Item"))
+            self.app.switch_screen(QuizScreen(items, title="Practice: due today", noun="Item"))
             return
         self.query_one("#practice-message", Static).update(self._nothing_due())
 
@@ -138,7 +138,7 @@ class PracticeScreen(Screen[None]):
         if not items:
             self.notify("You have answered every question at least once.", timeout=4)
             return
-        await self.app.switch_screen(QuizScreen(items, title="Practice: new questions"))
+        self.app.switch_screen(QuizScreen(items, title="Practice: new questions"))
 
     def action_drills(self) -> None:
         from lbtutor.ui.practice_commands import drills_screen

@@ -74,6 +74,7 @@ class QuizScreen(Screen[None]):
         *[Binding(str(n), f"rate('{rating}')", "Rate", group=RATE, id=f"quiz.rate_{rating}",
                   tooltip=f"Rate yourself: {rating}") for n, rating in enumerate(srs.RATINGS, 1)],  # fmt: skip
         Binding("l", "lesson", "Lesson step", tooltip="Read the lesson step that teaches this", id="quiz.lesson"),
+        Binding("w", "watch", "Watch live", tooltip="Open this question's scenario in the lab", id="quiz.watch"),
         Binding("escape", "finish", "End", tooltip="End here and see your score", id="quiz.finish",
                 key_display="esc"),  # fmt: skip
     ]
@@ -180,6 +181,8 @@ class QuizScreen(Screen[None]):
             return bool(interview and interview.checked and not interview.answered)
         if action == "lesson":
             return bool(question and question.question.teaches)
+        if action == "watch":
+            return bool(question and question.answered and question.question.scenario)
         return True
 
     # --------------------------------------------------------------------- input
@@ -227,6 +230,17 @@ class QuizScreen(Screen[None]):
             return
         self.app.push_screen(QuizLessonPeek(*found))
 
+    def action_watch(self) -> None:
+        view = self.view
+        if not (isinstance(view, QuizQuestionView) and view.answered and view.question.scenario):
+            return
+        try:
+            from lbtutor.ui.lab_commands import open_scenario
+        except ImportError:
+            self.notify("The lab is not part of this build.", severity="warning")
+            return
+        open_scenario(self.app, view.question.scenario)
+
     async def action_finish(self) -> None:
         await self._finish()
 
@@ -270,5 +284,5 @@ class QuizScreen(Screen[None]):
         from lbtutor.ui.screens.quiz_summary import QuizSummaryScreen
 
         unanswered = 0 if self.total is None else self.total - len(self.results)
-        await self.app.switch_screen(QuizSummaryScreen(
+        self.app.switch_screen(QuizSummaryScreen(
             self.results, title=self.quiz_title, schedule=self.schedule, noun=self.noun, unanswered=unanswered))  # fmt: skip

@@ -57,7 +57,7 @@ def describe(outcome: Outcome, question: Question | None, chosen: list[str]) -> 
 
     if outcome.error:
         return Content(outcome.error)
-    parts: list = [("Scenario: ", "bold"), outcome.title, f" ({outcome.scenario}, seed 1)\n"]
+    parts: list = [("Scenario: ", "bold"), outcome.title, f" ({outcome.scenario})\n"]
     if outcome.winner:
         winner = algorithm_name(outcome.winner)
         parts += [("Who really won: ", "bold"), (winner, "bold"), f" — {outcome.basis}.\n"]
@@ -66,10 +66,9 @@ def describe(outcome: Outcome, question: Question | None, chosen: list[str]) -> 
             if pick == outcome.winner:
                 parts.append("Your pick won this run.\n")
             else:
-                parts.append(f"You picked {algorithm_name(pick, False)}; in this run {algorithm_name(outcome.winner, False)} "
-                             "did best.\n")
+                parts.append(f"You picked {algorithm_name(pick, False)}; in this run "
+                             f"{algorithm_name(outcome.winner, False)} did best.\n")  # fmt: skip
     for line in outcome.metrics:
         parts += ["  • ", (line.text(), "bold"), f"  {line.meaning or line.name}\n"]
-    parts.append(("Open it in the lab from the command palette (ctrl+p, \"Open scenario\") to watch it live.",
-                  "italic"))  # fmt: skip
+    parts.append(("w: watch it live in the lab", "italic"))
     return Content.assemble(*parts)

@@ -241,6 +241,9 @@ SCENARIO = Scenario(
         Metric("mobile_kb", "KB", "mean size of a mobile dashboard: short profile, last 3 orders, none"),
     ),
     run_class=AggregationRun,
-    headline=("parallel_mean", "sequential_mean", "parallel_p99", "sequential_p99", "web_kb", "mobile_kb"),
+    headline=(
+        "parallel_mean", "sequential_mean", "parallel_p99", "sequential_p99",
+        "web_parallel_mean", "mobile_parallel_mean", "web_kb", "mobile_kb",
+    ),
     duration_param="duration",
 )

@@ -323,7 +323,7 @@ SCENARIO = Scenario(
         Param("rate", 2.0, "token bucket refill: requests per second one user may sustain", min=0.1, max=100.0, unit="req/s"),
         Param("burst", 10, "token bucket size: requests one user may send at once after a quiet spell", min=1, max=1000, unit="requests"),
         Param("cache_ttl", 10.0, "how long a cached /products/ response stays fresh (0: no cache)", min=0.0, max=600.0, unit="s"),
-        Param("fail_at", 40.0, "when the orders service starts answering every call with an error", min=0.0, max=3600.0, unit="s"),
+        Param("fail_at", 40.0, "when the orders service starts answering every call with an error (at or after the run's end: never)", min=0.0, max=3600.0, unit="s"),
         Param("recover_at", 80.0, "when the orders service works again", min=0.0, max=3600.0, unit="s"),
         Param("breaker", True, "whether a circuit breaker guards each service"),
         Param("breaker_failures", 5, "failures in a row that open the breaker", min=1, max=100, unit="calls"),

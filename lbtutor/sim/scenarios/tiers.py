@@ -132,8 +132,8 @@ SCENARIO = Scenario(
         "than the smallest tier capacity."
     ),
     look_for=(
-        "Find the tier whose bars are fullest and whose queue keeps growing: that tier sets the "
-        "pace for the whole system."
+        "Find the tier whose bars are fullest and whose queue is longest: that tier sets the pace "
+        "for the whole system (raise the arrival rate and its queue is the one that runs away)."
     ),
     params=(
         Param("arrival_rate", 40.0, "requests arriving at the edge per second", min=0.1, max=1000.0,

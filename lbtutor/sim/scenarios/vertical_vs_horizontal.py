@@ -190,8 +190,8 @@ SCENARIO = Scenario(
         "Traffic grows one unit per step. Scale up buys one bigger server each step: the same "
         "capacity as the small servers, at a price that grows faster than the capacity, and never "
         "beyond the biggest machine sold. Scale out adds one small server behind a round-robin "
-        "balancer at a linear price. Until then the big server is even a little quicker per request "
-        "(one fast queue instead of k slow ones). Then one server dies in each: the big one takes "
+        "balancer at a linear price. Until then the big server answers faster, "
+        "often twice as fast per request (one fast queue instead of k slow ones). Then one server dies in each: the big one takes "
         "every request down with it; a small one takes 1/k of the capacity, and the rest carry on."
     ),
     look_for=(

@@ -546,3 +546,29 @@ def test_a_lessons_lab_block_opens_in_the_lab_with_its_parameters():
     scenario = LabBlock("Long", "look", 1, scenario="long-lived", settings={"servers": 4}, seed=5)
     _setup, spec, _code = LabScreen.from_lab_block(scenario)._start
     assert spec == ScenarioSpec("long-lived", {"servers": 4}, 5)
+
+
+async def test_the_status_line_takes_clicks(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        line = screen.query_one(LabStatus)
+
+        async def click(mark: str, nth: int = 0) -> None:
+            text = status(screen)
+            x = -1
+            for _ in range(nth + 1):
+                x = text.index(mark, x + 1)
+            await pilot.click(line, offset=(x + 1, 0))  # +1: the line's left padding
+            await pilot.pause()
+
+        await click("▶")
+        assert screen.session.setup.algorithms == ("weighted-round-robin",)
+        await click("◀")
+        assert screen.session.setup.algorithms == ("round-robin",)
+        await click("+")
+        assert screen.session.setup.arrival_rate == 80.0
+        await click("+", 1)
+        assert screen.session.run.speed == 2.0
+        await click("PAUSED")
+        assert not screen.session.run.paused

@@ -374,7 +374,7 @@ async def test_an_interview_prompt_shows_points_covered_model_answer_and_takes_a
         assert app.focused is area
         await pilot.press(*"Servers work in PARALLEL; health-checks")  # typed: letters do not pick options
         assert area.text == "Servers work in PARALLEL; health-checks"
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+r")
         await settle(pilot)
         coverage = text(item.query_one(".interview-coverage", Static))
         assert "You covered 2 of 3 key points" in coverage

@@ -62,7 +62,7 @@ async def interview_checked(pilot) -> None:
     await settled(pilot)
     pilot.app.screen.query_one(TextArea).insert("Servers share the work in parallel, and a health check routes "
                                                 "around a dead one.")  # fmt: skip
-    await pilot.press("ctrl+s")
+    await pilot.press("ctrl+r")
     await settled(pilot)
 
 

@@ -192,3 +192,45 @@ class PracticeCommands(Provider):
                 yield Hit(score, _highlight(matcher, command.text), command.run, text=command.text,
                           help=command.help)  # fmt: skip
 
+
+
+def _register_help() -> None:
+    """The practice screens' keys in the Help screen, read from their own bindings when help opens."""
+    from textual.binding import Binding
+
+    from lbtutor.ui.screens.help import HELP_SECTIONS, HelpSection
+
+    def bindings_of(module: str, name: str):
+        def load() -> list[Binding]:
+            import importlib
+            from dataclasses import replace
+
+            found = []
+            groups = {"pick(": ("pick", "Answer", "Choose that option (a click works too)"),
+                      "rate(": ("rate", "Rate", "Rate yourself: 1 again, 2 hard, 3 good, 4 easy")}  # fmt: skip
+            for binding in Binding.make_bindings(getattr(importlib.import_module(module), name).BINDINGS):
+                group = next((g for g in groups if binding.action.startswith(g)), None)
+                if group is None:
+                    found.append(binding)
+                else:  # one row per group: the help screen merges keys of the same action and text
+                    action, description, tooltip = groups[group]
+                    found.append(replace(binding, action=action, description=description, tooltip=tooltip))
+            return found
+
+        return load
+
+    HELP_SECTIONS.extend([
+        HelpSection("Quiz, drills, interview practice", bindings_of("lbtutor.ui.screens.quiz", "QuizScreen"), (
+            ("ctrl+p", "Quiz: <section>, Drills, Interview practice, Practice due items"),
+            ("mouse", "Click an option to choose it; buttons rate an interview answer"),
+            ("shell", "lbtutor practice: open the tutor on today's due questions and prompts"),
+        )),
+        HelpSection("Quiz results", bindings_of("lbtutor.ui.screens.quiz_summary", "QuizSummaryScreen")),
+        HelpSection("Practice due items", bindings_of("lbtutor.ui.screens.practice", "PracticeScreen")),
+        HelpSection("Decision tree", bindings_of("lbtutor.ui.screens.decision_tree", "DecisionTreeScreen"), (
+            ("ctrl+p", "Decision tree, Quiz me on the tree"),
+        )),
+    ])  # fmt: skip
+
+
+_register_help()

@@ -69,7 +69,7 @@ class QuizScreen(Screen[None]):
         Binding("enter", "enter", "Check / next", tooltip="Check the answer, or go on to the next question",
                 id="quiz.enter"),  # fmt: skip
         Binding("n", "next", "Next", tooltip="The next question", id="quiz.next"),
-        Binding("ctrl+s", "check_interview", "Check answer", tooltip="See which key points your answer makes",
+        Binding("ctrl+r", "check_interview", "Check answer", tooltip="See which key points your answer makes",
                 id="quiz.check_interview"),  # fmt: skip
         *[Binding(str(n), f"rate('{rating}')", "Rate", group=RATE, id=f"quiz.rate_{rating}",
                   tooltip=f"Rate yourself: {rating}") for n, rating in enumerate(srs.RATINGS, 1)],  # fmt: skip

@@ -101,10 +101,10 @@ class InterviewAnswerView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(Content(self.prompt.prompt), classes="interview-prompt")
-        yield Static(Content("Answer as you would out loud in an interview, then press ctrl+s (or the button) "
+        yield Static(Content("Answer as you would out loud in an interview, then press ctrl+r (or the button) "
                              "to see which key points you made."), classes="interview-hint")  # fmt: skip
         yield TextArea(id="interview-text", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
-        yield Button("Check my answer (ctrl+s)", id="interview-check", compact=True)
+        yield Button("Check my answer (ctrl+r)", id="interview-check", compact=True)
         yield Static("", classes="interview-coverage")
         model = Static(Content(self.prompt.model_answer), classes="interview-model")
         model.border_title = "Model answer"

@@ -111,6 +111,7 @@ class QuizScreen(Screen[None]):
         self.items: list[Item] = []  # asked so far, the current one last
         self.results: list[ItemResult] = []
         self.finished = False
+        self._warned = False
 
     # ------------------------------------------------------------------ building
     def compose(self) -> ComposeResult:
@@ -242,6 +243,13 @@ class QuizScreen(Screen[None]):
         open_scenario(self.app, view.question.scenario)
 
     async def action_finish(self) -> None:
+        view = self.view
+        if isinstance(view, InterviewAnswerView) and not view.checked and view.has_draft and not self._warned:
+            self._warned = True  # a typed answer is not thrown away by one stray esc
+            view.query_one("#interview-check").focus()
+            self.notify("Press esc again to end without checking your answer, or ctrl+r to check it.",
+                        severity="warning", timeout=5)  # fmt: skip
+            return
         await self._finish()
 
     # ------------------------------------------------------------------- answers

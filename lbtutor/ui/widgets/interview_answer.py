@@ -95,6 +95,11 @@ class InterviewAnswerView(Vertical):
         return self.coverage is not None
 
     @property
+    def has_draft(self) -> bool:
+        """Something typed and not yet checked."""
+        return not self.checked and bool(self.query_one(TextArea).text.strip())
+
+    @property
     def answered(self) -> bool:
         """Rated: the item is done."""
         return self.rating is not None

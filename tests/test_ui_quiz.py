@@ -522,3 +522,10 @@ def test_text_from_files_is_never_read_as_markup(tmp_path):
                  unit="[red]u", explain="[link=x]y")  # fmt: skip
     shown = str(question_review(q, ["2"], None))
     assert "[bold]not markup[/bold]" in shown and "[red]u" in shown and "[link=x]y" in shown
+
+
+def test_lbtutor_practice_is_a_command_and_refuses_a_missing_lessons_folder(tmp_path, capsys):
+    from lbtutor.cli import main
+
+    assert main(["--lessons", str(tmp_path / "nope"), "practice"]) == 2
+    assert capsys.readouterr().err.strip() == f"lbtutor practice: error: --lessons {tmp_path / 'nope'}: no such folder"

@@ -20,6 +20,7 @@ from lbtutor.ui.exports import ExportCommands
 from lbtutor.ui.lab_commands import LabCommands
 from lbtutor.ui.practice_commands import PracticeCommands
 from lbtutor.ui.screens.home import HomeScreen
+from lbtutor.ui.themes import register_themes
 
 if TYPE_CHECKING:
     from lbtutor.content.lessons import Course
@@ -47,6 +48,7 @@ class LBTutorApp(App[None]):
         autoplay_labs: bool = True,
     ) -> None:
         super().__init__()
+        register_themes(self)  # monochrome, Okabe-Ito; $LBTUTOR_THEME (lbtutor/ui/themes.py)
         self.lessons_dir = Path(lessons_dir) if lessons_dir else None
         self.data_dir = data_dir
         # Tests and snapshots turn this off so a lab shows a fixed, seeded moment.

@@ -141,6 +141,14 @@ def test_a_learner_opens_the_tutor_in_a_browser_and_steps_through_a_lesson(tmp_p
         assert "A queue forms" in second_step
         page.screenshot(path=shots / "2-lesson-step-2.png")
 
+        # ctrl+s: the screen as SVG, kept in the data folder and handed to the browser as a download.
+        with page.expect_download(timeout=WAIT * 1000) as download:
+            page.keyboard.press("Control+s")
+        saved = download.value.suggested_filename
+        assert saved.startswith("lbtutor-lesson-") and saved.endswith(".svg")
+        assert (tmp_path / "data" / "exports" / saved).is_file()
+        wait_for_screen(page, "Screenshot saved (SVG)", saved)
+
         page.keyboard.press("Escape")
         back = wait_for_screen(page, "Load Balancing Fundamentals", gone="step 2 of")
         assert "2/9" in back, "the map counts the two steps read (progress kept in --data-dir)"

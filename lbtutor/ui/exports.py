@@ -54,10 +54,12 @@ def save_screenshot(app) -> Path | None:
         app.notify(f"Could not save the screenshot in {folder}: {exc.strerror or exc}", title="Screenshot not saved",
                    severity="error", markup=False)  # fmt: skip
         return None
+    where = f"{path.name}\nin {folder}"
     if getattr(app, "is_web", False):
         # In a browser the file on the server is out of reach: hand the learner a copy too.
         app.deliver_text(io.StringIO(svg), save_filename=path.name, open_method="download", mime_type="image/svg+xml")
-    app.notify(f"{path.name}\nin {folder}", title="Screenshot saved (SVG)", markup=False)
+        where += "\nand sent to this browser as a download"
+    app.notify(where, title="Screenshot saved (SVG)", markup=False)
     return path
 
 

@@ -30,8 +30,9 @@ from lbtutor.sim.presets import (
 from lbtutor.sim.scenario_code import ScenarioSpec, decode, encode
 from lbtutor.sim.snapshot import Snapshot
 
-CHART_DT = 0.5  # simulated seconds between points of the latency chart
-CHART_POINTS = 600  # points kept per pane (the chart shows as many as it has columns)
+CHART_DT = 0.5  # simulated seconds between chart points at the start of a run
+CHART_POINTS = 512  # points kept per pane: when full, every other one goes and the step doubles
+COUNT_POINTS = 64  # drop/fail counters kept (every CHART_DT) to cut the recent window from
 RATE_STEP = 1.25  # one press of "more traffic" multiplies the arrival rate by this
 LADDER = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 16.0, 20.0)
 MIN_VERDICT = 200  # completions each side needs before a winner is called
@@ -143,10 +144,9 @@ class _Side:
     def __init__(self, label: str) -> None:
         self.label = label
         # (t, p50, p95, p99 over the recent window, p99 over the whole run so far)
-        self.chart: deque[tuple[float, float | None, float | None, float | None, float | None]] = deque(
-            maxlen=CHART_POINTS
-        )
-        self.counts: deque[tuple[float, int, int]] = deque(maxlen=CHART_POINTS)
+        # The whole run in at most CHART_POINTS points (thinned as it grows), so memory stays flat.
+        self.chart: list[tuple[float, float | None, float | None, float | None, float | None]] = []
+        self.counts: deque[tuple[float, int, int]] = deque(maxlen=COUNT_POINTS)
         self.histogram = LatencyHistogram()
         self.since = 0.0
         self.base_dropped = 0
@@ -183,6 +183,8 @@ class LabSession:
         self.run: LiveRun
         self.panes: list[PaneView] = []
         self._next_sample = 0.0
+        self._next_chart = 0.0
+        self._chart_dt = CHART_DT
         if scenario is not None:
             self._start_scenario(scenario, speed, paused)
         else:
@@ -218,6 +220,8 @@ class LabSession:
         self.run = LiveRun(self.sims, speed=speed, paused=paused, labels=list(self.setup.algorithms))
         self.active_side = min(self.active_side, len(self.sims) - 1)
         self._next_sample = 0.0
+        self._next_chart = 0.0
+        self._chart_dt = CHART_DT
         names = [s.name for s in self.sims[0].servers]
         if self.selected not in names:
             self.selected = names[0] if names else None
@@ -259,6 +263,8 @@ class LabSession:
         self.sides = []
         self.active_side = 0
         self._next_sample = 0.0
+        self._next_chart = 0.0
+        self._chart_dt = CHART_DT
         self.selected = None
         self.refresh()
 
@@ -297,6 +303,8 @@ class LabSession:
         if not self.sides or [s.label for s in self.sides] != [p.label for p in raw]:
             self.sides = [_Side(p.label) for p in raw] if self.is_scenario else self.sides
         sample = self.run.now >= self._next_sample - 1e-9
+        chart = sample and self.run.now >= self._next_chart - 1e-9
+        thinned = False
         views = []
         for i, pane in enumerate(raw):
             snap = pane.snapshot
@@ -310,13 +318,22 @@ class LabSession:
                         side.since, snap.completed - side.base_completed, p50, p95, p99,
                         snap.dropped - side.base_dropped, snap.failed - side.base_failed,
                     )
-                if sample:
+                if chart:
                     r = snap.recent
                     side.chart.append((snap.time, r.p50, r.p95, r.p99, run.p99 if run else None))
+                    if len(side.chart) > CHART_POINTS:
+                        del side.chart[1::2]
+                        thinned = True
+                if sample:
                     side.counts.append((snap.time, snap.dropped, snap.failed))
                 window_dropped, window_failed = self._window_losses(side, snap)
             algorithm = self.setup.algorithms[i] if not self.is_scenario else None
             views.append(PaneView(pane.label, algorithm, snap, pane.note, run, window_dropped, window_failed))
+        if chart:
+            if thinned:
+                self._chart_dt *= 2  # half the points are gone: sample half as often from now on
+            step = self._chart_dt
+            self._next_chart = (math.floor(self.run.now / step + 1e-9) + 1) * step
         if sample:
             self._next_sample = (math.floor(self.run.now / CHART_DT + 1e-9) + 1) * CHART_DT
         self.panes = views
@@ -336,6 +353,15 @@ class LabSession:
     def chart(self, index: int = 0) -> list[tuple[float, float | None, float | None, float | None, float | None]]:
         """Chart points of pane `index`: (t, window p50, window p95, window p99, whole-run p99)."""
         return list(self.sides[index].chart) if index < len(self.sides) else []
+
+    def chart_points(self, index: int, columns: int) -> list:
+        """Pane `index`'s chart thinned evenly to at most `columns` points, newest kept: the
+        whole run, drawn one point per column."""
+        points = self.chart(index)
+        if len(points) <= columns:
+            return points
+        step = len(points) / columns
+        return [points[len(points) - 1 - int(i * step)] for i in range(columns)][::-1]
 
     def headline(self) -> dict | None:
         return self.run.headline()

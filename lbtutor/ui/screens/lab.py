@@ -131,6 +131,9 @@ class LabScreen(Screen[None]):
         min-height: 7;
         max-height: 12;
     }
+    LabScreen.-compare #lab-chart {
+        min-height: 10;
+    }
     LabScreen #lab-setup {
         height: auto;
         padding: 0 1;
@@ -365,24 +368,23 @@ class LabScreen(Screen[None]):
         if not panes:
             chart.show([], 0.0)
             return
+        columns = max(1, chart.size.width - 8)
         if len(panes) == 1:
-            points = session.chart(0)
+            points = session.chart_points(0, columns)
             series = [
                 Series(label, glyph, [p[k + 1] for p in points])
                 for k, (label, glyph) in enumerate(PERCENTILE_GLYPHS)
             ]
             title = "Latency over time"
         else:
-            points = session.chart(0)
+            points = session.chart_points(0, columns)
             k = 4 if session.comparing else 3  # a race: whole-run p99 so far; a scenario: recent p99
             series = [
-                Series(pane.label, SIDE_GLYPHS[i % len(SIDE_GLYPHS)], [p[k] for p in session.chart(i)])
+                Series(pane.label, SIDE_GLYPHS[i % len(SIDE_GLYPHS)], [p[k] for p in session.chart_points(i, columns)])
                 for i, pane in enumerate(panes)
             ]
             title = "p99 so far (whole run)" if session.comparing else "p99 over time"
-        cols = max(1, chart.size.width - 8)
-        shown = points[-cols:]
-        span = shown[-1][0] - shown[0][0] if len(shown) > 1 else 0.0
+        span = points[-1][0] - points[0][0] if len(points) > 1 else 0.0
         chart.show(series, span, title)
 
     def _draw_side(self) -> None:

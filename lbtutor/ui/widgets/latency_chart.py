@@ -145,7 +145,7 @@ class LatencyChart(Widget):
         if self.clipped:
             segments.append(Segment("↑ above the scale   ", style("latency-chart--axis")))
         if self.span > 0:
-            segments.append(Segment(f"last {self.span:,.0f} s ⟶ now", style("latency-chart--axis")))
+            segments.append(Segment(f"{self.span:,.0f} s of the run ⟶ now", style("latency-chart--axis")))
         return Strip(segments).adjust_cell_length(width).apply_style(self.rich_style)
 
 

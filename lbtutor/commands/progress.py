@@ -87,6 +87,28 @@ def learner_state(store, lessons_dir=None) -> dict:
         "answers": answers,
         "items": len(store.items()),
         "unavailable_lessons": [{"path": str(b.path), "title": b.title} for b in course.broken],
+        **practice_state(store, course, lessons_dir),
+    }
+
+
+def practice_state(store, course, lessons_dir=None) -> dict:
+    """Quiz scores per section, the weakest topics, the streak and what is due for review."""
+    from lbtutor.content import srs
+    from lbtutor.content.quiz import load_quiz_bank
+
+    bank, _problems = load_quiz_bank(lessons_dir, course)
+    scores = srs.section_scores(store, bank)
+    return {
+        "quiz_scores": [
+            {"section": s.section, "questions": s.questions, "answered": s.answered, "right": s.right,
+             "percent": s.percent}
+            for s in scores.values()
+        ],
+        "weakest_topics": [
+            {"teaches": t.teaches, "answers": t.answers, "wrong": t.wrong} for t in srs.weakest_topics(store, bank)
+        ],
+        "streak_days": srs.streak(store),
+        "due_today": srs.due_count(store),
     }
 
 
@@ -96,6 +118,9 @@ def _print_summary(state: dict) -> None:
     for x in state["lessons"]:
         print(f"  {x['section']}. {x['title']:<{width}}  {x['steps_seen']:>2}/{x['steps']:<2} steps read   "
               f"{x['checks_right']:>2}/{x['checks']:<2} checks right")  # fmt: skip
+    print(f"Review items due today: {state['due_today']}   streak: {state['streak_days']} day(s)")
+    for topic in state["weakest_topics"]:
+        print(f"  weak spot: {topic['teaches']} ({topic['wrong']} of {topic['answers']} answers wrong)")
     pos = state["last_position"]
     if pos is None:
         print("Not started yet: run `lbtutor` to begin.")

@@ -17,6 +17,11 @@ from lbtutor.ui.widgets.course_map import CourseMap, MapRow
 class HomeScreen(Screen[None]):
     BINDINGS = [
         Binding("c", "continue", "Continue", tooltip="Reopen the step you read last", id="home.continue"),
+        Binding("l", "app.open_lab", "Lab", tooltip="Open the lab sandbox", id="home.lab"),
+        Binding("p", "practice", "Practice", tooltip="Review the quiz questions and prompts due today",
+                id="home.practice"),
+        Binding("d", "tree", "Decision tree", tooltip="Walk the algorithm-selection flowchart", id="home.tree",
+                show=False),
         Binding("q", "app.quit", "Quit", tooltip="Leave lbtutor (your progress is saved)", id="home.quit"),
     ]
 
@@ -25,6 +30,7 @@ class HomeScreen(Screen[None]):
         with Vertical(id="home"):
             yield Static("Loading lessons…", id="home-intro")
             yield Button("", id="continue", compact=True, disabled=True)
+            yield Static("", id="home-practice")
             yield CourseMap(id="course-map")
             yield Static("", id="broken-notes")
             yield Static("", id="module-details")
@@ -72,6 +78,7 @@ class HomeScreen(Screen[None]):
         course_map.display = course_map.row_count > 0
         self._show_broken(app.course)  # type: ignore[attr-defined]
         self._update_continue()
+        self._show_practice()
         self._show_details(course_map.current())
 
     def _continue_target(self) -> tuple[str, int] | None:
@@ -100,6 +107,34 @@ class HomeScreen(Screen[None]):
         step = lesson.steps[index]
         button.label = Content(f"▶ {verb} (c): {lesson.title} › {step.title} ({index + 1}/{len(lesson.steps)})")
         button.disabled = False
+
+    def _show_practice(self) -> None:
+        """How many review items are due today and the streak, with the keys that act on them."""
+        from lbtutor.content import srs
+
+        progress = self.app.progress  # type: ignore[attr-defined]
+        due = srs.due_count(progress)
+        days = srs.streak(progress)
+        due_text = f"{due} item{'s' if due != 1 else ''} due today" if due else "nothing due today"
+        streak_text = f", {days}-day streak" if days else ""
+        self.query_one("#home-practice", Static).update(
+            Content.assemble(
+                ("p", "bold"), f" Practice ({due_text}{streak_text})  ",
+                ("l", "bold"), " Lab  ",
+                ("d", "bold"), " Decision tree  ",
+                ("ctrl+p", "bold"), " all else",
+            )
+        )
+
+    def action_practice(self) -> None:
+        from lbtutor.ui.practice_commands import open_practice
+
+        open_practice(self.app)
+
+    def action_tree(self) -> None:
+        from lbtutor.ui.practice_commands import open_tree
+
+        open_tree(self.app)
 
     def _show_broken(self, course) -> None:
         """One line per lesson file that failed to load, with its first problem, always in view."""

@@ -99,16 +99,25 @@ class LabPanes(Horizontal):
     }
     """
 
+    _count = 1
+
     def compose(self) -> ComposeResult:
         for i in range(MAX_PANES):
             yield LabPane(i)
+
+    def on_resize(self) -> None:
+        self._restack()  # the first layout, or a resized terminal, even while paused
+
+    def _restack(self) -> None:
+        width = self.size.width
+        self.set_class(bool(width) and self._count > 1 and width // self._count < MIN_PANE_WIDTH, "-stacked")
 
     def show(
         self, panes: list[PaneView], *, selected: str | None, active: int, comparing: bool,
         verdict: Verdict | None, row_height: int,
     ) -> None:
-        stacked = len(panes) > 1 and self.size.width // len(panes) < MIN_PANE_WIDTH
-        self.set_class(stacked, "-stacked")
+        self._count = len(panes)
+        self._restack()
         for view in self.query_children(LabPane):
             i = view.index
             if i >= len(panes):

@@ -127,7 +127,12 @@ def predict(
         )
         return _finite(out)
     equal_weights = len(set(weights)) == 1
-    if algorithm == "random":
+    if servers == 1 and c == 1:  # one server: every algorithm is the same M/M/1 queue
+        rate = mu - lam
+        out.update(model="M/M/1 (a single server)", mean_latency=1.0 / rate,
+                   p50=exp_quantile(rate, 0.5), p95=exp_quantile(rate, 0.95),
+                   p99=exp_quantile(rate, 0.99))
+    elif algorithm == "random":
         per = lam / servers
         if c == 1:
             rate = mu - per

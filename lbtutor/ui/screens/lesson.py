@@ -40,6 +40,7 @@ class LessonScreen(Screen[None]):
         Binding("full_stop", "lab('step_once')", "Step", tooltip="Advance the lab a little (while paused)", id="lab.step", show=False, key_display="."),
         Binding("m", "switch_algorithm", "Algorithm", tooltip="Switch the lab to its next algorithm", id="lab.algorithm", show=False),
         Binding("v", "compare", "Compare", tooltip="Run all the lab's algorithms side by side on the same traffic", id="lab.compare", show=False),
+        Binding("o", "open_in_lab", "Open in lab", tooltip="Open this lab in the full lab, its parameters carried over", id="lab.open", show=False),
         Binding("enter", "submit_check", "Check answer", tooltip="Submit the options you picked", id="check.submit"),
         Binding("r", "retry_check", "Retry", tooltip="Clear your answer to the check and answer again", id="check.retry"),
     ]
@@ -242,6 +243,15 @@ class LessonScreen(Screen[None]):
         if lab is not None:
             lab.toggle_compare()
             self.refresh_bindings()
+
+    def action_open_in_lab(self) -> None:
+        lab = self._target_lab()
+        if lab is None:
+            self.notify("This step has no lab to open.", severity="information")
+            return
+        from lbtutor.ui.screens.lab import LabScreen
+
+        self.app.push_screen(LabScreen.from_lab_block(lab.lab))
 
     # ---------------------------------------------------------------- checks
     def _checks(self) -> list[CheckBlockView]:

@@ -371,7 +371,7 @@ class LabBlockView(Vertical):
         if run.scenario is not None:
             clock += f" of {run.scenario.duration:g} s"
         speed = f"speed {run.speed:g}×" + (" (lagging: the simulation cannot keep up)" if run.lagging else "")
-        return Content.assemble(state, f" · {clock} · {speed}   ", (f"{hint} · - + speed", "dim"))
+        return Content.assemble(state, f" · {clock} · {speed}   ", (f"{hint} · - + speed · o open in lab", "dim"))
 
 
 def build_live_run(lab: LabBlock, algorithm: str | None, comparing: bool, *, paused: bool) -> tuple[LiveRun, Any]:

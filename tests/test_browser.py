@@ -108,6 +108,8 @@ def wait_for_screen(page, *needles: str, gone: str | None = None) -> str:
         if all(n in text for n in needles) and (gone is None or gone not in text):
             return text
         time.sleep(0.1)
+    if page.evaluate("!window.__lbtutorTerminal"):
+        raise AssertionError("could not reach the page's terminal: has textual-serve's page changed?")
     raise AssertionError(f"the terminal never showed {needles!r} within {WAIT:g} s; it shows:\n{text}")
 
 

@@ -297,6 +297,9 @@ class LabBlockView(Vertical):
             container.mount_all(views)
             self.call_after_refresh(self.draw)  # the new panes can draw once they are mounted
             return
+        if not all(view.is_mounted for view in views):  # still composing: their labels do not exist yet
+            self.call_after_refresh(self.draw)
+            return
         for view, pane in zip(views, panes, strict=True):
             view.show(pane.label, pane.note, pane.snapshot)
         if self.lab.is_engine and len(self.lab.algorithms) > 1:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.command import CommandList, CommandPalette
 
 from lbtutor.paths import assets_dir
 from lbtutor.ui.commands import TutorCommands
@@ -26,6 +27,16 @@ if TYPE_CHECKING:
     from lbtutor.content.lessons import Course
 
 MIN_WIDTH, MIN_HEIGHT = 60, 20
+
+
+class TutorPalette(CommandPalette):
+    """Textual's command palette, safe against keys pressed faster than it lays out (Textual 8.2.8):
+    page up/down before its list has a size raised KeyError in OptionList._move_page."""
+
+    def _action_command_list(self, action: str) -> None:
+        if action in ("page_up", "page_down") and not self.query_one(CommandList).scrollable_content_region:
+            return  # no size yet, so no page to move by
+        super()._action_command_list(action)
 
 
 class LBTutorApp(App[None]):
@@ -167,6 +178,12 @@ class LBTutorApp(App[None]):
             self.open_step(key, 0)
             return True
         return False
+
+    def action_command_palette(self) -> None:
+        # Textual gives every palette the id "--command-palette"; one opened while the last is
+        # still being removed (ctrl+p, esc, ctrl+p in a quick burst) clashed with it: DuplicateIds.
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(TutorPalette())
 
     def action_open_lab(self) -> None:
         """Open the lab sandbox (lbtutor/ui/screens/lab.py)."""

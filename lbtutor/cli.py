@@ -27,10 +27,37 @@ def build_parser() -> Parser:
     parser.add_argument("--version", action="version", version=f"lbtutor {__version__}")
     parser.add_argument("--lessons", metavar="DIR", help="load lessons from DIR instead of the bundled ones")
     parser.add_argument("--data-dir", metavar="DIR", help="keep progress in DIR (default: $LBTUTOR_HOME or the user data dir)")
+    add_display_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"lbtutor.commands.{name}").add_parser(sub)
     return parser
+
+
+def add_display_options(parser: argparse.ArgumentParser, *, subcommand: bool = False) -> None:
+    """--present and --fps, for the app as a whole; a subcommand that opens the app repeats them,
+    so `lbtutor lab --present` works as well as `lbtutor --present lab`."""
+    from lbtutor.ui.frame_rate import DEFAULT_FPS, MAX_FPS, MIN_FPS, REDUCED_FPS
+
+    keep = {"default": argparse.SUPPRESS} if subcommand else {}
+    parser.add_argument(
+        "--present", action="store_true", **keep,
+        help="presenter mode: big bars, answers hidden until revealed, steps like slides, fixed seeds (F5 toggles it)",
+    )
+    parser.add_argument(
+        "--fps", type=_fps, metavar="N", **keep,
+        help=f"redraw live labs N times a second, {MIN_FPS} to {MAX_FPS} (default {DEFAULT_FPS}; "
+        f"{REDUCED_FPS} when TEXTUAL_ANIMATIONS is none or basic); the simulation keeps its pace",
+    )
+
+
+def _fps(text: str) -> int:
+    from lbtutor.ui.frame_rate import check_fps
+
+    try:
+        return check_fps(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,9 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (default 1)")
     p.add_argument("--speed", type=float, default=1.0, metavar="X", help="playback speed, 0.25 to 100 (default 1)")
     p.add_argument("--paused", action="store_true", help="start paused")
+    from lbtutor.cli import add_display_options
+
+    add_display_options(p, subcommand=True)
 
 
 def run(args) -> int:
@@ -37,7 +40,12 @@ def run(args) -> int:
     from lbtutor.ui.app import make_app
     from lbtutor.ui.screens.lab import LabScreen
 
-    app = make_app(lessons_dir=getattr(args, "lessons", None), data_dir=getattr(args, "data_dir", None))
+    app = make_app(
+        lessons_dir=getattr(args, "lessons", None),
+        data_dir=getattr(args, "data_dir", None),
+        present=getattr(args, "present", False),
+        fps=getattr(args, "fps", None),
+    )
     # Queued before the app runs: the lab opens over the course map once the app has started,
     # so esc leads back to the course.
     app.call_later(app.push_screen, LabScreen(**screen_args))

@@ -7,11 +7,14 @@ from pathlib import Path
 
 
 def add_parser(sub) -> None:
-    sub.add_parser(
+    from lbtutor.cli import add_display_options
+
+    p = sub.add_parser(
         "tutor",
         help="open the tutor (the default when no command is given)",
         description="Open the tutor. Use the top-level --lessons and --data-dir options to change folders.",
     )
+    add_display_options(p, subcommand=True)
 
 
 def run(args) -> int:
@@ -21,5 +24,10 @@ def run(args) -> int:
         return 2
     from lbtutor.ui.app import make_app
 
-    make_app(lessons_dir=lessons, data_dir=getattr(args, "data_dir", None)).run()
+    make_app(
+        lessons_dir=lessons,
+        data_dir=getattr(args, "data_dir", None),
+        present=getattr(args, "present", False),
+        fps=getattr(args, "fps", None),
+    ).run()
     return 0

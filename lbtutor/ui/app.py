@@ -14,12 +14,15 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandList, CommandPalette
+from textual.reactive import reactive
 
 from lbtutor.paths import assets_dir
 from lbtutor.ui.commands import TutorCommands
 from lbtutor.ui.exports import ExportCommands
+from lbtutor.ui.frame_rate import default_fps
 from lbtutor.ui.lab_commands import LabCommands
 from lbtutor.ui.practice_commands import PracticeCommands
+from lbtutor.ui.presenter import toggle_presenting  # also puts "Presenter mode" in the palette
 from lbtutor.ui.screens.home import HomeScreen
 from lbtutor.ui.themes import register_themes
 
@@ -49,7 +52,11 @@ class LBTutorApp(App[None]):
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", tooltip="Every key, screen by screen", id="app.help", key_display="?"),
         Binding("ctrl+s", "save_svg", "Screenshot", tooltip="Save this screen as an SVG file", id="app.screenshot", show=False),
+        Binding("f5", "toggle_presenting", "Present", tooltip="Presenter mode on or off: big bars, answers held until revealed, steps like slides", id="app.present", show=False),
     ]
+
+    # Presenter mode: screens watch this; the app carries the CSS class -presenting for the styles.
+    presenting: reactive[bool] = reactive(False, init=False)
 
     def __init__(
         self,
@@ -57,8 +64,14 @@ class LBTutorApp(App[None]):
         data_dir: str | Path | None = None,
         *,
         autoplay_labs: bool = True,
+        present: bool = False,
+        fps: int | None = None,
     ) -> None:
         super().__init__()
+        # Live labs redraw this often (`--fps`); fewer frames when TEXTUAL_ANIMATIONS asks for less.
+        self.fps = fps if fps is not None else default_fps(self.animation_level)
+        self.set_reactive(LBTutorApp.presenting, present)
+        self.set_class(present, "-presenting", update=False)
         register_themes(self)  # monochrome, Okabe-Ito; $LBTUTOR_THEME (lbtutor/ui/themes.py)
         self.lessons_dir = Path(lessons_dir) if lessons_dir else None
         self.data_dir = data_dir
@@ -197,6 +210,12 @@ class LBTutorApp(App[None]):
 
         save_screenshot(self)
 
+    def watch_presenting(self, presenting: bool) -> None:
+        self.set_class(presenting, "-presenting")
+
+    def action_toggle_presenting(self) -> None:
+        toggle_presenting(self)
+
     def action_help(self) -> None:
         from lbtutor.ui.screens.help import HelpScreen
 
@@ -231,6 +250,8 @@ def make_app(
     data_dir: str | Path | None = None,
     *,
     autoplay_labs: bool = True,
+    present: bool = False,
+    fps: int | None = None,
 ) -> LBTutorApp:
     """The app as the CLI runs it; tests pass their own lesson folder and data dir."""
-    return LBTutorApp(lessons_dir, data_dir, autoplay_labs=autoplay_labs)
+    return LBTutorApp(lessons_dir, data_dir, autoplay_labs=autoplay_labs, present=present, fps=fps)

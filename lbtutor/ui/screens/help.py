@@ -71,6 +71,19 @@ HELP_SECTIONS: list[HelpSection] = [
         _bindings("lbtutor.ui.widgets.step_toc.StepToc"),
         (("↑ ↓ enter", "Choose a step and jump to it"),),
     ),
+    HelpSection(
+        "Presenter mode (F5, or lbtutor --present)",
+        lambda: [],
+        (
+            ("F5", "Presenter mode on or off; also \"Presenter mode\" in the palette"),
+            ("→ space", "Lesson: the rest of a long step, a block at a time, then the next step"),
+            ("←", "Lesson: back a screenful, then the step before"),
+            ("a, b, c… enter", "A check or quiz answer is taken at once; enter reveals the marks and explanations"),
+            ("p - + .", "The lab's pause, speed and step; its status stays in view under the step"),
+            ("R", "Lab: a new seed asks first, since the demo repeats only on the same seed"),
+            ("--fps N", "Redraw labs N times a second (1 to 60; 4 when TEXTUAL_ANIMATIONS is none or basic)"),
+        ),
+    ),
 ]
 
 

@@ -1,7 +1,9 @@
 """The lab: a live sandbox of load bars with every control, and algorithms side by side.
 
-The screen owns a `LabSession` (the model, plain Python) and a frame timer at about 30 frames a
-second that runs only while the screen is shown and the run is playing. Every key is a Binding
+The screen owns a `LabSession` (the model, plain Python) and a frame timer that runs only while
+the screen is shown and the run is playing; it redraws at the app's frame rate (`--fps`) while the
+simulation keeps its pace. In presenter mode the run starts paused, bars grow to three lines where
+they fit, and a new seed asks first. Every key is a Binding
 with an id and a tooltip; every action is in the command palette under its plain name (see
 lbtutor/ui/lab_commands.py); the arrows and signs of the status line and the server rows take
 clicks. A refused value is a notification, never a crash.
@@ -24,6 +26,7 @@ from lbtutor.sim.config import ConfigError
 from lbtutor.sim.lab_session import LabSession, seconds_text
 from lbtutor.sim.presets import SERVICE_DIST_NAMES, LabSetup
 from lbtutor.sim.scenario_code import ScenarioSpec
+from lbtutor.ui.frame_rate import DEFAULT_FPS, FramePacer
 from lbtutor.ui.widgets.compare_view import MIN_PANE_WIDTH, LabPanes, verdict_content
 from lbtutor.ui.widgets.config_panel import ConfigPanel
 from lbtutor.ui.widgets.lab_bars import LabBars
@@ -32,9 +35,7 @@ from lbtutor.ui.widgets.lab_status import LabStatus, StatusInfo
 from lbtutor.ui.widgets.lab_text import LabText
 from lbtutor.ui.widgets.latency_chart import LatencyChart, Series
 
-FPS = 30
 TEXT_HZ = 6  # numbers and words are redrawn this often; bars and the chart every frame
-MAX_FRAME = 0.25  # after a stall, do not try to catch up more than this much wall time
 TALL_ROWS_UP_TO = 8  # servers per pane drawn two lines tall when the screen has the height
 SIDE_PANEL_MIN_WIDTH = 110  # narrower than this, the config panel goes under the panes
 PERCENTILE_GLYPHS = (("p50", "•"), ("p95", "+"), ("p99", "▲"))
@@ -171,7 +172,7 @@ class LabScreen(Screen[None]):
         self._speed = speed
         self.session: LabSession | None = None
         self._timer: Timer | None = None
-        self._last_frame = 0.0
+        self._pacer = FramePacer(DEFAULT_FPS)
         self._last_text = 0.0
         self._shown = False
 
@@ -208,7 +209,8 @@ class LabScreen(Screen[None]):
         setup, scenario, code = self._start
         paused = self._paused
         if paused is None:
-            paused = not getattr(self.app, "autoplay_labs", True)
+            # presenter mode: the demo starts on cue, at t = 0
+            paused = not getattr(self.app, "autoplay_labs", True) or self.presenting
         try:
             if code:
                 self.session = LabSession.from_code(code, speed=self._speed, paused=paused)
@@ -217,7 +219,9 @@ class LabScreen(Screen[None]):
         except (ConfigError, ValueError) as exc:
             self.notify(f"{exc}. Showing the sandbox instead.", title="Could not open that", severity="warning", markup=False)
             self.session = LabSession(setup if isinstance(setup, LabSetup) else None, speed=self._speed, paused=paused)
-        self._timer = self.set_interval(1 / FPS, self._frame, pause=True)
+        self._pacer = FramePacer(getattr(self.app, "fps", DEFAULT_FPS))
+        self._timer = self.set_interval(self._pacer.interval, self._frame, pause=True)
+        self.watch(self.app, "presenting", lambda _on: self.draw(), init=False)
         self._shown = True
         self._sync_timer()
         self.draw()
@@ -242,7 +246,7 @@ class LabScreen(Screen[None]):
             return
         run = self.session.run
         if self._shown and not run.paused and not run.done:
-            self._last_frame = time.monotonic()
+            self._pacer.start(time.monotonic())
             self._timer.resume()
         else:
             self._timer.pause()
@@ -252,15 +256,15 @@ class LabScreen(Screen[None]):
         if session is None:
             return
         now = time.monotonic()
-        dt = min(now - self._last_frame, MAX_FRAME)
-        self._last_frame = now
+        dt = self._pacer.step(now)  # the simulation moves on every tick; the screen redraws at fps
         try:
             session.tick(dt)
         except Exception as exc:  # a scenario that breaks must not take the app down with it
             session.run.paused = True
             self._sync_timer()
             self.notify(f"The simulation stopped: {exc}", title="Lab stopped", severity="error", markup=False)
-        self.draw(text=now - self._last_text >= 1 / TEXT_HZ or session.run.done)
+        if self._pacer.draw_due(now) or session.run.done:
+            self.draw(text=now - self._last_text >= 1 / TEXT_HZ or session.run.done)
         if session.run.done:
             self._sync_timer()
 
@@ -290,10 +294,9 @@ class LabScreen(Screen[None]):
             banner.show(Content("⚠ " + text))
 
         verdict = session.verdict()
-        tall = self._tall_rows_fit(panes)
         self.query_one(LabPanes).show(
             panes, selected=session.selected, active=session.active_side, comparing=comparing,
-            verdict=verdict, row_height=2 if tall else 1,
+            verdict=verdict, row_height=self._row_height(panes),
         )
         verdict_box = self.query_one("#lab-verdict", LabText)
         verdict_box.display = verdict is not None
@@ -308,18 +311,25 @@ class LabScreen(Screen[None]):
         self._draw_chart()
         self._draw_side()
 
-    def _tall_rows_fit(self, panes) -> bool:
-        """Two lines per server when the bars, stacked or side by side, still leave room below."""
+    @property
+    def presenting(self) -> bool:
+        return bool(getattr(self.app, "presenting", False))
+
+    def _row_height(self, panes) -> int:
+        """Two lines per server (three in presenter mode) when the bars, stacked or side by side,
+        still leave room below; else one."""
         if not panes:
-            return False
+            return 1
         most = max(len(p.snapshot.servers) for p in panes)
         if most > TALL_ROWS_UP_TO:
-            return False
+            return 1
         width = self.query_one(LabPanes).size.width or self.size.width
         side_by_side = len(panes) == 1 or width // len(panes) >= MIN_PANE_WIDTH
         boxes = 1 if side_by_side else len(panes)
-        needed = boxes * (2 * most + 5)
-        return needed <= self.size.height - 18
+        for rows in ((3, 2) if self.presenting else (2,)):
+            if boxes * (rows * most + 5) <= self.size.height - 18:
+                return rows
+        return 1
 
     def _status_info(self) -> StatusInfo:
         session = self.session
@@ -630,6 +640,30 @@ class LabScreen(Screen[None]):
         self._do(lambda: self.session.next_side(step))
 
     def action_reset(self, new_seed: bool = False) -> None:
+        if new_seed and self.presenting:
+            self._confirm_new_seed()
+            return
+        self._reset(new_seed)
+
+    def _confirm_new_seed(self) -> None:
+        """Presenter mode: a new seed means new requests, so the rehearsed demo will not repeat."""
+        from lbtutor.ui.screens.confirm import ConfirmScreen
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                self._reset(True)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Start with a new seed?",
+                "Presenter mode keeps the seed so the demo repeats exactly. A new seed sends different requests.",
+                yes="New seed",
+                no="Keep this seed",
+            ),
+            done,
+        )
+
+    def _reset(self, new_seed: bool) -> None:
         self._do(lambda: self.session.reset(new_seed),
                  lambda seed: f"Started again with seed {seed}" + ("" if new_seed else " (the same requests)"))
 

@@ -1,4 +1,10 @@
-"""A lesson, one step at a time: Markdown text with live labs and checks embedded in it."""
+"""A lesson, one step at a time: Markdown text with live labs and checks embedded in it.
+
+In presenter mode (the app's `presenting`) the step reads like slides: → and space first show the
+rest of a long step a block at a time, then go on; labs start paused at t = 0 on their fixed seeds
+with their status kept in view under the step; checks keep their marks until Enter reveals them;
+the footer keeps only the keys a presenter needs (the others still work).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.css.query import NoMatches
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, OptionList
+from textual.screen import ActiveBinding, Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Markdown, OptionList, Static
 
 from lbtutor.ui.widgets.check_block import CheckBlockView
 from lbtutor.ui.widgets.lab_block import LabBlockView
@@ -24,6 +31,9 @@ if TYPE_CHECKING:
 
 PREFETCH_DELAY = 0.3  # seconds after a step is shown before the next one is built
 LAB_ACTIONS = {"lab", "switch_algorithm", "compare"}
+# Keys that still work in presenter mode but leave the footer to the few a presenter needs.
+PRESENTER_HIDDEN = {"lesson.contents", "app.help"}
+SLIDE_OVERLAP = 2  # lines kept in view when → scrolls a long step by a page
 
 
 class LessonScreen(Screen[None]):
@@ -42,6 +52,7 @@ class LessonScreen(Screen[None]):
         Binding("v", "compare", "Compare", tooltip="Run all the lab's algorithms side by side on the same traffic", id="lab.compare", show=False),
         Binding("o", "open_in_lab", "Open in lab", tooltip="Open this lab in the full lab, its parameters carried over", id="lab.open", show=False),
         Binding("enter", "submit_check", "Check answer", tooltip="Submit the options you picked", id="check.submit"),
+        Binding("enter", "reveal_check", "Reveal", tooltip="Presenter mode: show the marks and explanations of the answer given", id="check.reveal"),
         Binding("r", "retry_check", "Retry", tooltip="Clear your answer to the check and answer again", id="check.retry"),
     ]
 
@@ -57,12 +68,18 @@ class LessonScreen(Screen[None]):
         with Horizontal(id="lesson-main"):
             yield StepToc(id="toc")
             yield VerticalScroll(id="body")
+        yield Static("", id="lesson-lab-status")
         yield Footer()
 
     async def on_mount(self) -> None:
         self.sub_title = f"{self.lesson.section}. {self.lesson.title}"
+        self.watch(self.app, "presenting", self._presenting_changed, init=False)
         await self._show_step()
         self.query_one("#body").focus()
+
+    @property
+    def presenting(self) -> bool:
+        return bool(getattr(self.app, "presenting", False))
 
     # ------------------------------------------------------------------ steps
     def go_to(self, index: int) -> None:
@@ -81,8 +98,10 @@ class LessonScreen(Screen[None]):
         return StepPage(
             self.lesson.steps[index],
             end_note=self._end_note(index),
-            autoplay=app.autoplay_labs,  # type: ignore[attr-defined]
+            # Presenter mode starts every lab paused at t = 0, so each demo begins on cue.
+            autoplay=app.autoplay_labs and not self.presenting,  # type: ignore[attr-defined]
             answer_for=app.progress.answer_for,  # type: ignore[attr-defined]
+            presenting=self.presenting,
         )
 
     @property
@@ -116,6 +135,7 @@ class LessonScreen(Screen[None]):
             toc.show_lesson(self.lesson, self.index, seen)
         page.set_active(self.is_active)
         self.refresh_bindings()
+        self._show_lab_status()
         self.set_timer(PREFETCH_DELAY, self._prefetch)
 
     async def _prefetch(self) -> None:
@@ -163,6 +183,8 @@ class LessonScreen(Screen[None]):
         return lessons[position + 1] if position + 1 < len(lessons) else None
 
     async def action_next(self) -> None:
+        if self.presenting and self._slide(forward=True):
+            return
         if self.index < len(self.lesson.steps) - 1:
             self.index += 1
             await self._show_step()
@@ -175,6 +197,8 @@ class LessonScreen(Screen[None]):
             self.app.open_step(following.id, 0)  # type: ignore[attr-defined]
 
     async def action_previous(self) -> None:
+        if self.presenting and self._slide(forward=False):
+            return
         if self.index > 0:
             self.index -= 1
             await self._show_step()
@@ -204,6 +228,95 @@ class LessonScreen(Screen[None]):
     def on_step_toc_closed(self, event: StepToc.Closed) -> None:
         self.query_one("#body").focus()
 
+    # -------------------------------------------------------------- presenter
+    async def _presenting_changed(self, presenting: bool) -> None:
+        toc = self.query_one(StepToc)
+        if presenting and toc.is_open:
+            toc.close()
+            self.query_one("#body").focus()
+        await self.forget_pages()  # rebuilt: labs back to t = 0, checks held or marked as the mode says
+        self.refresh_bindings()
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        bindings = super().active_bindings
+        if not self.presenting:
+            return bindings
+        return {key: active for key, active in bindings.items() if active.binding.id not in PRESENTER_HIDDEN}
+
+    def _slide(self, forward: bool) -> bool:
+        """Presenter mode: show the next (or previous) screenful of a long step, starting at a
+        whole block (a paragraph, a diagram, a lab, a check) where one fits. False at the end."""
+        body = self.query_one("#body", VerticalScroll)
+        view = body.scrollable_content_region
+        page_height = max(1, view.height - SLIDE_OVERLAP)
+        # each block's top and bottom, in lines from the top of what is in view now
+        blocks = [(unit.region.y - view.y, unit.region.bottom - view.y) for unit in self._slide_units() if unit.region.height]
+        if forward:
+            if body.scroll_y >= body.max_scroll_y:
+                return False
+            cut = [top for top, bottom in blocks if top > 0 and bottom > view.height]
+            # bring the first block that does not fit to the top, unless that hardly moves
+            step = cut[0] if cut and cut[0] >= view.height // 3 else page_height
+            target = min(body.max_scroll_y, body.scroll_y + step)
+        else:
+            if body.scroll_y <= 0:
+                return False
+            above = sorted(top for top, _ in blocks if -page_height <= top < 0)
+            target = max(0, body.scroll_y + (above[0] if above else -page_height))
+        body.scroll_to(y=target, animate=False, immediate=True)
+        self.call_after_refresh(self._show_lab_status)
+        return True
+
+    def _slide_units(self) -> list[Widget]:
+        page = self.page
+        if page is None:
+            return []
+        units: list[Widget] = []
+        for child in page.children:
+            if isinstance(child, Markdown):
+                units += list(child.children)  # its paragraphs, lists and diagrams
+            else:
+                units.append(child)
+        return units
+
+    def _show_lab_status(self) -> None:
+        """Presenter mode: the status of the lab the keys act on, always in view under the step."""
+        line = self.query_one("#lesson-lab-status", Static)
+        lab = self._target_lab() if self.presenting else None
+        line.display = lab is not None
+        if lab is not None:
+            self._draw_lab_status(lab, lab.status_line())
+
+    def _draw_lab_status(self, lab: LabBlockView, status: Content) -> None:
+        labs = [other for other in self._labs() if other.run is not None]
+        if len(labs) > 1:
+            status = Content.assemble((f"{lab.lab.title}: ", "bold"), status)
+        self.query_one("#lesson-lab-status", Static).update(status)
+
+    def on_lab_block_view_status_changed(self, event: LabBlockView.StatusChanged) -> None:
+        event.stop()
+        if self.presenting and event.lab is self._target_lab():
+            self._draw_lab_status(event.lab, event.status)
+
+    def on_resize(self) -> None:
+        if self.presenting and self.page is not None:
+            for lab in self.page.labs:
+                self.call_after_refresh(lab.draw)  # bar thickness follows the viewport's height
+
+    def action_reveal_check(self) -> None:
+        for check in self._checks():
+            if check.reveal():
+                self.refresh_bindings()
+                self.call_after_refresh(self._bring_into_view, check)
+                return
+
+    def _bring_into_view(self, widget: Widget) -> None:
+        """A revealed check grows by its explanations: show it from its top if it now runs off."""
+        body = self.query_one("#body", VerticalScroll)
+        if widget.region.bottom > body.scrollable_content_region.bottom:
+            body.scroll_to_widget(widget, animate=False, top=True, immediate=True)
+
     # ------------------------------------------------------------------ labs
     def _labs(self) -> list[LabBlockView]:
         page = self.page
@@ -232,6 +345,7 @@ class LessonScreen(Screen[None]):
         lab = self._target_lab()
         if lab is not None:
             getattr(lab, method)()
+            self._show_lab_status()
 
     def action_switch_algorithm(self) -> None:
         lab = self._target_lab()
@@ -304,6 +418,8 @@ class LessonScreen(Screen[None]):
             return any(check.can_submit for check in self._checks())
         if action == "retry_check":
             return any(check.answered for check in self._checks())
+        if action == "reveal_check":
+            return any(check.held for check in self._checks())
         return True
 
     # ------------------------------------------------------------------ links

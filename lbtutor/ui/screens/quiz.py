@@ -66,6 +66,8 @@ class QuizScreen(Screen[None]):
     BINDINGS = [
         *[Binding(letter, f"pick({i})", "Answer", group=ANSWER, id=f"quiz.pick_{letter}",
                   tooltip="Choose this option") for i, letter in enumerate(LETTERS)],  # fmt: skip
+        Binding("enter", "reveal", "Reveal", tooltip="Presenter mode: show whether the answer given is right, and why",
+                id="quiz.reveal"),  # fmt: skip
         Binding("enter", "enter", "Check / next", tooltip="Check the answer, or go on to the next question",
                 id="quiz.enter"),  # fmt: skip
         Binding("n", "next", "Next", tooltip="The next question", id="quiz.next"),
@@ -144,7 +146,8 @@ class QuizScreen(Screen[None]):
         if isinstance(item, InterviewPrompt):
             view = InterviewAnswerView(item)
         else:
-            view = QuizQuestionView(item, self.course, watch=self.watch)
+            presenting = bool(getattr(self.app, "presenting", False))
+            view = QuizQuestionView(item, self.course, watch=self.watch, hold_marks=presenting)
         await body.mount(view)
         body.scroll_home(animate=False)
         view.focus_answer()
@@ -156,7 +159,8 @@ class QuizScreen(Screen[None]):
     def _draw_status(self) -> None:
         n = len(self.items)
         of = f" of {self.total}" if self.total is not None else ""
-        score = score_line(self.results)
+        held = isinstance(self.view, QuizQuestionView) and self.view.held
+        score = score_line(self.results[:-1] if held else self.results)  # the class has not seen it yet
         item = self.items[-1] if self.items else None
         noun = "Interview prompt" if isinstance(item, InterviewPrompt) else self.noun
         self.query_one("#quiz-status", Static).update(Content.assemble(
@@ -171,7 +175,11 @@ class QuizScreen(Screen[None]):
             index = int(parameters[0])  # type: ignore[call-overload]
             return bool(question and not question.answered and not question.is_number
                         and index < len(question.question.options))  # fmt: skip
+        if action == "reveal":
+            return bool(question and question.held)
         if action == "enter":
+            if question and question.held:
+                return False  # Enter reveals first
             return bool(question and (question.answered or question.question.multiple or question.is_number)
                         or interview and interview.answered)  # fmt: skip
         if action == "next":
@@ -183,7 +191,7 @@ class QuizScreen(Screen[None]):
         if action == "lesson":
             return bool(question and question.question.teaches)
         if action == "watch":
-            return bool(question and question.answered and question.question.scenario)
+            return bool(question and question.marked and question.question.scenario)
         return True
 
     # --------------------------------------------------------------------- input
@@ -202,6 +210,12 @@ class QuizScreen(Screen[None]):
         elif isinstance(view, QuizQuestionView) and not view.submit():
             self.notify("Choose an answer first." if not view.is_number else "Type a number first.",
                         severity="warning", timeout=3)  # fmt: skip
+
+    def action_reveal(self) -> None:
+        view = self.view
+        if isinstance(view, QuizQuestionView) and view.reveal():
+            self._draw_status()
+            self.refresh_bindings()
 
     async def action_next(self) -> None:
         view = self.view
@@ -233,7 +247,7 @@ class QuizScreen(Screen[None]):
 
     def action_watch(self) -> None:
         view = self.view
-        if not (isinstance(view, QuizQuestionView) and view.answered and view.question.scenario):
+        if not (isinstance(view, QuizQuestionView) and view.marked and view.question.scenario):
             return
         try:
             from lbtutor.ui.lab_commands import open_scenario

@@ -1,4 +1,8 @@
-"""A quick question inside a lesson step: pick by key (a, b, c…) or mouse; every option explained."""
+"""A quick question inside a lesson step: pick by key (a, b, c…) or mouse; every option explained.
+
+In presenter mode (`hold_marks`) the pick is registered at once, but the marks and explanations
+wait for `reveal()`, so a class can argue about the answer before it sees it.
+"""
 
 from __future__ import annotations
 
@@ -96,6 +100,11 @@ class CheckBlockView(Vertical):
     CheckBlockView > .check-option.-picked {
         border-left: outer $accent;
     }
+    CheckBlockView.-held > .check-result {
+        margin-top: 1;
+        text-style: bold;
+        color: $text-accent;
+    }
     CheckBlockView > .check-option.-right {
         border-left: outer $success;
     }
@@ -129,12 +138,16 @@ class CheckBlockView(Vertical):
             self.chosen = chosen
             self.correct = correct
 
-    def __init__(self, check: CheckBlock, previous: tuple[list[str], bool] | None = None) -> None:
+    def __init__(
+        self, check: CheckBlock, previous: tuple[list[str], bool] | None = None, *, hold_marks: bool = False
+    ) -> None:
         super().__init__(classes="check-block")
         self.check = check
         self.border_title = "Check yourself"
         self.picked: set[str] = set()
         self.answered = False
+        self.hold_marks = hold_marks  # presenter mode: marks wait for reveal()
+        self.revealed = False
         if previous is not None:
             chosen, _ = previous
             known = {option.key for option in check.options}
@@ -144,6 +157,16 @@ class CheckBlockView(Vertical):
     @property
     def correct(self) -> bool:
         return self.answered and self.check.is_correct(self.picked)
+
+    @property
+    def held(self) -> bool:
+        """Answered, but the marks and explanations are kept back until reveal()."""
+        return self.answered and self.hold_marks and not self.revealed
+
+    @property
+    def marked(self) -> bool:
+        """Answered and showing which options are right, with every explanation."""
+        return self.answered and not self.held
 
     @property
     def keys(self) -> list[str]:
@@ -185,7 +208,16 @@ class CheckBlockView(Vertical):
         if not self.answered:
             return False
         self.answered = False
+        self.revealed = False
         self.picked = set()
+        self._draw()
+        return True
+
+    def reveal(self) -> bool:
+        """Show the marks and explanations of a held answer. False if there is none."""
+        if not self.held:
+            return False
+        self.revealed = True
         self._draw()
         return True
 
@@ -197,24 +229,28 @@ class CheckBlockView(Vertical):
 
     # ---------------------------------------------------------------- drawing
     def _draw(self) -> None:
-        self.set_class(self.answered, "-answered")
+        marked = self.marked
+        self.set_class(marked, "-answered")
+        self.set_class(self.held, "-held")
         answers = self.check.answers
         for line in self.query(OptionLine):
             option = line.option
             picked = option.key in self.picked
-            line.set_class(picked and not self.answered, "-picked")
-            line.set_class(self.answered and option.key in answers, "-right")
-            line.set_class(self.answered and option.key not in answers and picked, "-wrong")
-            line.show(self._option_content(option, picked), self.answered)
+            line.set_class(picked and not marked, "-picked")
+            line.set_class(marked and option.key in answers, "-right")
+            line.set_class(marked and option.key not in answers and picked, "-wrong")
+            line.show(self._option_content(option, picked), marked)
         result = self.query_one(".check-result", Static)
-        result.set_class(self.answered and self.correct, "-right")
-        result.set_class(self.answered and not self.correct, "-wrong")
+        result.set_class(marked and self.correct, "-right")
+        result.set_class(marked and not self.correct, "-wrong")
         result.update(self._result_text())
 
     def _option_content(self, option: Option, picked: bool) -> Content:
         box = ""
         if self.check.multiple:
             box = "[x] " if picked else "[ ] "
+        if self.held:
+            return Content.assemble(box, option.text, ("  ← chosen" if picked else "", "bold"))
         if not self.answered:
             return Content.assemble(box, option.text)
         right = option.key in self.check.answers
@@ -229,6 +265,9 @@ class CheckBlockView(Vertical):
 
     def _result_text(self) -> Content:
         keys = ", ".join(self.keys)
+        if self.held:
+            chosen = ", ".join(key for key in self.keys if key in self.picked)
+            return Content(f"Answer {chosen} is in. Talk it over, then press Enter to reveal.")
         if not self.answered:
             if self.check.multiple:
                 return Content(f"Choose every option that applies ({keys}), then press Enter.")

@@ -1,7 +1,8 @@
 """The lab's load bars: `ServerBars` with tall rows when there is room, and click to select.
 
-With few servers the lab has height to spare, so each server gets two lines and its bar is drawn
-twice as thick, which reads from the back of a classroom. Clicking a row selects that server.
+With few servers the lab has height to spare, so each server gets two lines (three in presenter
+mode) and its bar is drawn as thick, which reads from the back of a classroom. Clicking a row
+selects that server.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from textual.strip import Strip
 from lbtutor.ui.widgets.server_bars import ServerBars
 
 HEAD_SEGMENTS = 5  # marker, name, weight, state, gap: what ServerBars draws before the bar
+MAX_ROW_HEIGHT = 3
 
 
 class LabBars(ServerBars):
-    """Load bars, `row_height` lines per server (1 or 2)."""
+    """Load bars, `row_height` lines per server (1 to 3)."""
 
     class Selected(Message):
         """The learner clicked a server's row."""
@@ -49,7 +51,7 @@ class LabBars(ServerBars):
         super().notify_style_update()
 
     def set_row_height(self, height: int) -> None:
-        height = 2 if height >= 2 else 1
+        height = max(1, min(MAX_ROW_HEIGHT, height))
         if height != self.row_height:
             self.row_height = height
             self.refresh(layout=True)
@@ -62,7 +64,7 @@ class LabBars(ServerBars):
         if self.row_height == 1:
             return super().render_line(y)
         index, sub = divmod(y, self.row_height)
-        if sub == 0:
+        if sub == (self.row_height - 1) // 2:  # the words on the middle line (the first of two)
             return super().render_line(index)
         snap = self.snapshot
         width = self.size.width

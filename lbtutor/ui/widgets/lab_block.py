@@ -1,8 +1,10 @@
 """A live mini-simulation inside a lesson step: load bars per server, a status line, and controls.
 
-The block owns a `LiveRun` and ticks it at about 30 frames a second, only while it is active (its
-step is on screen and the lesson screen is the one shown) and not paused. Everything it draws is
-read from snapshots; it never reaches into the simulator.
+The block owns a `LiveRun` and redraws it at the app's frame rate (`--fps`, 30 by default; the
+simulation keeps its pace whatever the rate), only while it is active (its step is on screen and
+the lesson screen is the one shown) and not paused. Everything it draws is read from snapshots;
+it never reaches into the simulator. In presenter mode its bars grow as thick as the screen
+allows and each pane's headline numbers are drawn in large digits.
 """
 
 from __future__ import annotations
@@ -16,18 +18,71 @@ from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, ScrollableContainer, Vertical
 from textual.content import Content
 from textual.markup import escape
+from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Static
+from textual.widgets import Digits, Static
 
-from lbtutor.ui.widgets.server_bars import ServerBars
+from lbtutor.ui.frame_rate import DEFAULT_FPS, FramePacer
+from lbtutor.ui.widgets.lab_bars import MAX_ROW_HEIGHT, LabBars
 
 if TYPE_CHECKING:
     from lbtutor.content.lessons import LabBlock
     from lbtutor.sim.live import LiveRun
     from lbtutor.sim.snapshot import Snapshot
 
-FPS = 30
 SIDE_BY_SIDE_MIN_WIDTH = 110  # below this, several panes are stacked
+FIGURES_HEIGHT = 4  # a label line and three lines of digits
+MAX_FIGURES_SERVERS = 8  # with more servers than this, the digits give their room to the bars
+# Presenter mode tries these (lines per server, large digits) in turn and keeps the first that fits.
+PRESENTER_SIZES = ((MAX_ROW_HEIGHT, True), (2, True), (MAX_ROW_HEIGHT, False), (2, False), (1, False))
+
+
+class PaneFigures(Horizontal):
+    """Presenter mode: a pane's headline numbers in large digits, each under a small label."""
+
+    DEFAULT_CSS = """
+    PaneFigures {
+        height: auto;
+    }
+    PaneFigures > Vertical {
+        width: 1fr;
+        height: auto;
+        padding-right: 1;
+    }
+    PaneFigures .figure-label {
+        width: 100%;
+        color: $text-muted;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    PaneFigures Digits {
+        width: auto;
+        text-style: bold;
+    }
+    """
+
+    LABELS = ("throughput", "mean latency", "p95 latency", "lost")
+
+    def on_mount(self) -> None:
+        self.display = False
+
+    def compose(self) -> ComposeResult:
+        for label in self.LABELS:
+            with Vertical():
+                yield Static(label, classes="figure-label")
+                yield Digits("")
+
+    def show(self, snapshot: Snapshot) -> None:
+        recent = snapshot.recent
+        values = (
+            f"{snapshot.throughput:.1f}/s",
+            _compact_seconds(recent.mean) if recent.count and recent.mean is not None else "-",
+            _compact_seconds(recent.p95) if recent.count and recent.p95 is not None else "-",
+            f"{snapshot.dropped + snapshot.failed:,}",
+        )
+        for digits, value in zip(self.query(Digits), values, strict=True):
+            if digits.value != value:
+                digits.update(value)
 
 
 class LabPane(Vertical):
@@ -60,20 +115,45 @@ class LabPane(Vertical):
             yield Static("", classes="pane-label")
             yield Static("", classes="pane-counts")
         yield Static("", classes="pane-note")
-        yield ServerBars()
+        yield PaneFigures()
+        yield LabBars()
 
     def show(self, label: str, note: str, snapshot: Snapshot) -> None:
         self.query_one(".pane-label", Static).update(Content(label))
         counts = self.query_one(".pane-counts", Static)
-        counts.update(_pack(_counts(snapshot), counts.content_region.width or 80))
+        figures = self.query_one(PaneFigures)
+        # with the large digits on show, the latencies are not said twice
+        counts.update(_pack(_counts(snapshot, latency=not figures.display), counts.content_region.width or 80))
         note_widget = self.query_one(".pane-note", Static)
         note_widget.display = bool(note)
         note_widget.update(Content(note))
-        self.query_one(ServerBars).show(snapshot)
+        if figures.display:
+            figures.show(snapshot)
+        self.query_one(LabBars).show(snapshot)
+
+    def set_size(self, row_height: int, figures: bool) -> None:
+        """Presenter mode: `row_height` lines per server, and the large digits or not."""
+        self.query_one(LabBars).set_row_height(row_height)
+        self.query_one(PaneFigures).display = figures
+
+    @property
+    def flexible_height(self) -> int:
+        """The lines that presenter mode adds (thick bars, digits): what the rest is measured without."""
+        bars = self.query_one(LabBars)
+        figures = self.query_one(PaneFigures)
+        return bars.outer_size.height + (figures.outer_size.height if figures.display else 0)
 
 
 class LabBlockView(Vertical):
     """The lab block of a step. Keys (routed by the lesson screen): p, +, -, m, `.`."""
+
+    class StatusChanged(Message):
+        """Presenter mode: the status line changed (the lesson screen keeps a copy always in view)."""
+
+        def __init__(self, lab: LabBlockView, status: Content) -> None:
+            super().__init__()
+            self.lab = lab
+            self.status = status
 
     DEFAULT_CSS = """
     LabBlockView {
@@ -134,7 +214,8 @@ class LabBlockView(Vertical):
         self.problem: str | None = None
         self.active = False
         self._timer: Timer | None = None
-        self._last_frame = 0.0
+        self._pacer = FramePacer(DEFAULT_FPS)
+        self._posted_status: Content | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Content.assemble(("Look for: ", "bold"), self.lab.look_for), classes="lab-look-for")
@@ -150,11 +231,14 @@ class LabBlockView(Vertical):
     def on_mount(self) -> None:
         self.query_one(".lab-notice", Static).display = False
         self._build()
-        self._timer = self.set_interval(1 / FPS, self._frame, pause=True)
+        self._pacer = FramePacer(getattr(self.app, "fps", DEFAULT_FPS))
+        self._timer = self.set_interval(self._pacer.interval, self._frame, pause=True)
         self.draw()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < SIDE_BY_SIDE_MIN_WIDTH, "-stacked")
+        if self.presenting:
+            self.call_after_refresh(self.draw)  # bar thickness is measured against the new size
 
     # ---------------------------------------------------------------- the run
     def _build(self) -> None:
@@ -184,7 +268,7 @@ class LabBlockView(Vertical):
         if self._timer is None:
             return
         if self.active and self.run is not None and not self.run.paused and not self.run.done:
-            self._last_frame = time.monotonic()
+            self._pacer.start(time.monotonic())
             self._timer.resume()
         else:
             self._timer.pause()
@@ -260,13 +344,14 @@ class LabBlockView(Vertical):
 
     def _frame(self) -> None:
         now = time.monotonic()
-        dt = min(now - self._last_frame, 0.25)  # after a stall, do not try to catch up all at once
-        self._last_frame = now
+        dt = self._pacer.step(now)  # the simulation moves on every tick; the bars redraw at fps
         if self.run is None or not self._in_view():
             return
         self._guard(lambda: self.run.tick(dt))
-        self.draw()
-        if self.run is not None and self.run.done:
+        finished = self.run is not None and self.run.done
+        if self._pacer.draw_due(now) or finished:
+            self.draw()
+        if finished:
             self._sync_timer()
 
     def _guard(self, action) -> None:
@@ -300,6 +385,7 @@ class LabBlockView(Vertical):
         if not all(view.is_mounted for view in views):  # still composing: their labels do not exist yet
             self.call_after_refresh(self.draw)
             return
+        self._fit(views, panes)
         for view, pane in zip(views, panes, strict=True):
             view.show(pane.label, pane.note, pane.snapshot)
         if self.lab.is_engine and len(self.lab.algorithms) > 1:
@@ -311,7 +397,47 @@ class LabBlockView(Vertical):
                 widget.display = content is not None
                 if content is not None:
                     widget.update(content)
-        self.query_one(".lab-status", Static).update(self._status())
+        status = self._status()
+        self.query_one(".lab-status", Static).update(status)
+        if self.presenting and status != self._posted_status:
+            self._posted_status = status
+            self.post_message(self.StatusChanged(self, status))
+
+    @property
+    def presenting(self) -> bool:
+        return bool(getattr(self.app, "presenting", False))
+
+    def _fit(self, views: list[LabPane], panes: list) -> None:
+        """Presenter mode: the thickest bars (and the large digits) with which the whole block
+        still fits the lesson's viewport. Measured from the last layout, less what presenter mode
+        added, so the choice does not feed back on itself."""
+        if not self.presenting:
+            for view in views:
+                view.set_size(1, False)
+            return
+        viewport = self._viewport_height()
+        most = max((len(p.snapshot.servers) for p in panes), default=0)
+        if not viewport or not most or not self.size.height:
+            return
+        stacked = self.has_class("-stacked") and len(views) > 1
+        flexible = [view.flexible_height for view in views]
+        rest = self.outer_size.height - (sum(flexible) if stacked else max(flexible))
+        boxes = len(views) if stacked else 1
+        row_height, figures = 1, False
+        for rows, digits in PRESENTER_SIZES:
+            if digits and most > MAX_FIGURES_SERVERS:
+                continue
+            if rest + boxes * (most * rows + (FIGURES_HEIGHT if digits else 0)) <= viewport:
+                row_height, figures = rows, digits
+                break
+        for view in views:
+            view.set_size(row_height, figures)
+
+    def _viewport_height(self) -> int:
+        for ancestor in self.ancestors:
+            if isinstance(ancestor, ScrollableContainer):
+                return ancestor.scrollable_content_region.height
+        return self.screen.size.height
 
     def _algorithms_line(self) -> Content:
         if self.comparing:
@@ -357,6 +483,12 @@ class LabBlockView(Vertical):
         if not log:
             return None
         return Content("\n".join(f"at {t:.1f} s: {text}" for t, text in log[-2:]))
+
+    def status_line(self) -> Content:
+        """Playing or paused, the clock, the speed, and the keys (a copy for presenter mode)."""
+        if self.run is None:
+            return Content(self.problem or "")
+        return self._status()
 
     def _status(self) -> Content:
         run = self.run
@@ -411,18 +543,23 @@ def _pack(parts: list[str], width: int, separator: str = " · ") -> Content:
     return Content("\n".join(lines))
 
 
-def _counts(snapshot: Snapshot) -> list[str]:
+def _counts(snapshot: Snapshot, latency: bool = True) -> list[str]:
     parts = [f"{snapshot.arrived:,} arrived", f"{snapshot.completed:,} done"]
     if snapshot.dropped:
         parts.append(f"{snapshot.dropped:,} dropped")
     if snapshot.failed:
         parts.append(f"{snapshot.failed:,} failed")
     recent = snapshot.recent
-    if recent.count and recent.mean is not None:
+    if latency and recent.count and recent.mean is not None:
         parts.append(f"mean latency {_seconds(recent.mean)}")
         if recent.p95 is not None:
             parts.append(f"p95 {_seconds(recent.p95)}")
     return parts
+
+
+def _compact_seconds(value: float) -> str:
+    """For large digits: "224ms", "1.25s" (the unit is drawn small, at the foot of the digits)."""
+    return _seconds(value).replace(" ", "")
 
 
 def _seconds(value: float) -> str:

@@ -1,6 +1,7 @@
 """One quiz question (or generated drill): options by letter, a number box, every option explained
 after the answer, the lesson step that teaches it, and for "predict, then watch" questions the
-scenario's real outcome."""
+scenario's real outcome. In presenter mode (`hold_marks`) the answer is registered at once but
+the marks, the explanations and the scenario's outcome wait for `reveal()`."""
 
 from __future__ import annotations
 
@@ -99,6 +100,9 @@ class QuizQuestionView(Vertical):
     QuizQuestionView > .quiz-result.-wrong {
         color: $text-error;
     }
+    QuizQuestionView > .quiz-result.-held {
+        color: $text-accent;
+    }
     QuizQuestionView > .quiz-explain {
         margin-top: 1;
     }
@@ -117,20 +121,41 @@ class QuizQuestionView(Vertical):
             self.correct = correct
 
     def __init__(self, question: Question, course: Course | None = None, *, watch: bool = True,
-                 id: str | None = None) -> None:  # fmt: skip
+                 id: str | None = None, hold_marks: bool = False) -> None:  # fmt: skip
         super().__init__(id=id, classes="quiz-question")
         self.question = question
         self.course = course
         self.watch = watch  # run a "predict, then watch" scenario after the answer
+        self.hold_marks = hold_marks  # presenter mode: marks wait for reveal()
+        self.revealed = False
         self.picked: set[int] = set()
         self.answered = False
         self.correct = False
         self.typed = ""  # a number question's answer as typed
+        self._chosen: list[str] = []
 
     # ------------------------------------------------------------------ building
     @property
     def is_number(self) -> bool:
         return self.question.kind == "number"
+
+    @property
+    def held(self) -> bool:
+        """Answered, but the marks and explanations are kept back until reveal()."""
+        return self.answered and self.hold_marks and not self.revealed
+
+    @property
+    def marked(self) -> bool:
+        return self.answered and not self.held
+
+    def reveal(self) -> bool:
+        """Show the marks, explanations and outcome of a held answer. False if there is none."""
+        if not self.held:
+            return False
+        self.revealed = True
+        self._draw()
+        self._watch_outcome()
+        return True
 
     @property
     def letters(self) -> str:
@@ -201,28 +226,36 @@ class QuizQuestionView(Vertical):
             chosen = [q.options[i].key for i in sorted(self.picked)]
             self.correct = q.is_correct(chosen if q.multiple else chosen[0])
         self.answered = True
+        self._chosen = chosen
         self._draw()
-        if q.scenario and self.watch:
-            self.mount(QuizScenarioResult(q.scenario, q, chosen), after=self.query_one(".quiz-result"))
+        if not self.held:
+            self._watch_outcome()
         self.post_message(self.Answered(self, chosen, self.correct))
+
+    def _watch_outcome(self) -> None:
+        q = self.question
+        if q.scenario and self.watch:
+            self.mount(QuizScenarioResult(q.scenario, q, self._chosen), after=self.query_one(".quiz-result"))
 
     # ------------------------------------------------------------------- drawing
     def _draw(self) -> None:
         q = self.question
+        marked = self.marked
         for line in self.query(QuizOptionLine):
             option = q.options[line.index]
             picked = line.index in self.picked
             right = option.key in q.answers
-            line.set_class(picked and not self.answered, "-picked")
-            line.set_class(self.answered and right, "-right")
-            line.set_class(self.answered and not right and picked, "-wrong")
+            line.set_class(picked and not marked, "-picked")
+            line.set_class(marked and right, "-right")
+            line.set_class(marked and not right and picked, "-wrong")
             line.update(self._option_content(line.index, option, picked))
         result = self.query_one(".quiz-result", Static)
-        result.set_class(self.answered and self.correct, "-right")
-        result.set_class(self.answered and not self.correct, "-wrong")
+        result.set_class(marked and self.correct, "-right")
+        result.set_class(marked and not self.correct, "-wrong")
+        result.set_class(self.held, "-held")
         result.update(self._result_text())
         explain = self.query_one(".quiz-explain", Static)
-        explain.display = self.answered and bool(q.explain)
+        explain.display = marked and bool(q.explain)
         explain.update(Content(q.explain))
         teaches = self.query_one(".quiz-teaches", Static)
         teaches.display = bool(q.teaches)
@@ -234,6 +267,8 @@ class QuizQuestionView(Vertical):
         chip = (f" {LETTERS[index]} ", "reverse bold")
         box = ("[x] " if picked else "[ ] ") if q.multiple else ""
         label = option_label(q, option)
+        if self.held:
+            return Content.assemble(chip, " ", box, label, ("  ← chosen" if picked else "", "bold"))
         if not self.answered:
             return Content.assemble(chip, " ", box, label)
         right = option.key in q.answers
@@ -247,6 +282,9 @@ class QuizQuestionView(Vertical):
 
     def _result_text(self) -> Content:
         q = self.question
+        if self.held:
+            said = self.typed if self.is_number else ", ".join(LETTERS[i] for i in sorted(self.picked))
+            return Content(f"Answer {said} is in. Talk it over, then press Enter to reveal.")
         if not self.answered:
             if self.is_number:
                 return Content(f"Type a number ({q.unit}) and press Enter.")

@@ -42,12 +42,16 @@ class StepPage(Vertical):
         end_note: Content,
         autoplay: bool,
         answer_for: Callable[[str], tuple[list[str], bool] | None],
+        presenting: bool = False,
     ) -> None:
         super().__init__(id=f"page-{step.index}", classes="step-page")
         self.step = step
         self.end_note = end_note
         self.autoplay = autoplay
         self.answer_for = answer_for
+        # Presenter mode: checks start unanswered (a rehearsal's answers stay in the progress
+        # file, off the screen) and keep their marks back until revealed.
+        self.presenting = presenting
 
     def compose(self) -> ComposeResult:
         from lbtutor.content.lessons import CheckBlock, LabBlock
@@ -56,7 +60,8 @@ class StepPage(Vertical):
             if isinstance(segment, LabBlock):
                 yield LabBlockView(segment, autoplay=self.autoplay)
             elif isinstance(segment, CheckBlock):
-                yield CheckBlockView(segment, self.answer_for(segment.id))
+                previous = None if self.presenting else self.answer_for(segment.id)
+                yield CheckBlockView(segment, previous, hold_marks=self.presenting)
             elif segment.strip():
                 yield LessonMarkdown(segment, open_links=False)
         yield Static(self.end_note, classes="step-end")

@@ -312,10 +312,13 @@ class LessonScreen(Screen[None]):
                 return
 
     def _bring_into_view(self, widget: Widget) -> None:
-        """A revealed check grows by its explanations: show it from its top if it now runs off."""
+        """Show a check that runs off the screen (answered below the fold, or grown by its
+        explanations when revealed) from its top."""
         body = self.query_one("#body", VerticalScroll)
-        if widget.region.bottom > body.scrollable_content_region.bottom:
+        view = body.scrollable_content_region
+        if widget.region.bottom > view.bottom or widget.region.y < view.y:
             body.scroll_to_widget(widget, animate=False, top=True, immediate=True)
+            self.call_after_refresh(self._show_lab_status)
 
     # ------------------------------------------------------------------ labs
     def _labs(self) -> list[LabBlockView]:
@@ -381,6 +384,8 @@ class LessonScreen(Screen[None]):
                 event.stop()
                 event.prevent_default()
                 self.refresh_bindings()
+                if self.presenting:  # the class sees the answer it gave, even from below the fold
+                    self.call_after_refresh(self._bring_into_view, check)
                 return
 
     def action_submit_check(self) -> None:

@@ -29,6 +29,7 @@ from lbtutor.ui.screens.confirm import ConfirmScreen
 from lbtutor.ui.screens.lab import LabScreen
 from lbtutor.ui.screens.lesson import LessonScreen
 from lbtutor.ui.widgets.check_block import CheckBlockView, OptionLine
+from lbtutor.ui.widgets.decision_tree_drawing import DecisionTreeDrawing
 from lbtutor.ui.widgets.lab_bars import LabBars
 from lbtutor.ui.widgets.lab_block import LabBlockView, PaneFigures
 from lbtutor.ui.widgets.quiz_question import QuizOptionLine, QuizQuestionView
@@ -247,6 +248,28 @@ async def test_a_quiz_answer_is_taken_but_its_marks_wait_for_reveal(tmp_path, is
         await pilot.press("enter")  # then on to the next question
         await settle(pilot)
         assert "Question 2 of" in text(status)
+
+
+async def test_quiz_me_on_the_tree_holds_its_verdict_until_reveal(tmp_path, isolated_home):
+    lessons = write_practice_course(tmp_path / "lessons")
+    app = make_app(lessons_dir=lessons, data_dir=isolated_home, autoplay_labs=False, present=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(app, pilot)
+        practice_commands.open_tree(app, quiz=True, seed=3)
+        await settle(pilot)
+        screen = app.screen
+        wrong_first = "n" if screen.case.leaf == "least-connections" else "y"
+        await pilot.press(wrong_first, "n", "n", "n")
+        await settle(pilot)
+        verdict = text(screen.query_one("#tree-verdict", Static))
+        assert screen.held and "press Enter to reveal" in verdict and "Not this one" not in verdict
+        assert "◇" not in str(screen.query_one(DecisionTreeDrawing).content)  # nor the right path
+
+        await pilot.press("enter")
+        await settle(pilot)
+        assert text(screen.query_one("#tree-verdict", Static)).startswith("✗ Not this one")
+    with ProgressStore.open(isolated_home) as store:  # recorded when the walk ended
+        assert [a["correct"] for a in store.history("tree")] == [0]
 
 
 # ------------------------------------------------------------------------------------- lab

@@ -4,7 +4,7 @@ Left, the walk: the answers so far (a breadcrumb), the current question with yes
 the algorithm, why it fits, what goes wrong with the obvious alternative, and the scenario that
 shows it (opened in the lab). Right, the whole tree with the path marked. "Quiz me on the tree"
 describes a system; the learner walks, and the tool says whether they reached the right leaf and
-where they first went wrong.
+where they first went wrong (in presenter mode, only once Enter reveals it).
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ class DecisionTreeScreen(Screen[None]):
         Binding("o", "open_scenario", "Show me", tooltip="Open the scenario that shows why, in the lab",
                 id="tree.open"),  # fmt: skip
         Binding("m", "quiz_me", "Quiz me", tooltip="A described system: walk to the right algorithm", id="tree.quiz"),
+        Binding("enter", "reveal", "Reveal", tooltip="Presenter mode: say whether the walk reached the right algorithm",
+                id="tree.reveal", priority=True),  # fmt: skip
         Binding("escape", "close", "Close", tooltip="Leave the decision tree", id="tree.close", key_display="esc"),
     ]
 
@@ -93,6 +95,7 @@ class DecisionTreeScreen(Screen[None]):
         self._next_case = 0
         self.case: Case | None = None
         self.verdict: bool | None = None  # quiz: reached the right leaf?
+        self.revealed = True  # presenter mode holds the verdict back until Enter
 
     # ------------------------------------------------------------------ building
     def compose(self) -> ComposeResult:
@@ -150,7 +153,7 @@ class DecisionTreeScreen(Screen[None]):
                                          ("The obvious alternative: ", "bold"), node.instead))  # fmt: skip
             opener.label = f"o  Show me in the lab: {node.scenario}"
         self._draw_verdict()
-        expected = self._expected_path() if self.verdict is not None else []
+        expected = self._expected_path() if self.verdict is not None and not self.held else []
         legend = "The whole tree (▶ you are here, ● your path" + (", ◇ the right path)" if expected else ")")
         self.query_one("#tree-legend", Static).update(Content(legend))
         self.query_one(DecisionTreeDrawing).show(self.walk.visited(), expected)
@@ -164,12 +167,21 @@ class DecisionTreeScreen(Screen[None]):
             parts += [f"\n{n}. {node.question} ", ("yes" if yes else "no", "bold")]
         return Content.assemble(*parts)
 
+    @property
+    def held(self) -> bool:
+        """Presenter mode: the walk is judged (and recorded) but the verdict waits for Enter."""
+        return self.verdict is not None and not self.revealed
+
     def _draw_verdict(self) -> None:
         verdict = self.query_one("#tree-verdict", Static)
         verdict.display = self.verdict is not None
-        verdict.set_class(self.verdict is True, "-right")
-        verdict.set_class(self.verdict is False, "-wrong")
+        verdict.set_class(self.verdict is True and not self.held, "-right")
+        verdict.set_class(self.verdict is False and not self.held, "-wrong")
         if self.verdict is None or self.case is None:
+            return
+        if self.held:
+            verdict.update(Content.assemble(("The walk ends at ", "bold"), algorithm_name(self.walk.node.algorithm),
+                                            ". Talk it over, then press Enter to reveal."))  # fmt: skip
             return
         right_leaf = self.flowchart.node(self.case.leaf)
         more = "  (m: another system)"
@@ -202,6 +214,8 @@ class DecisionTreeScreen(Screen[None]):
             return bool(self.walk.answers) and self.verdict is None
         if action == "open_scenario":
             return at_leaf and bool(self.walk.node.scenario)
+        if action == "reveal":
+            return self.held
         return True
 
     # --------------------------------------------------------------------- input
@@ -215,6 +229,11 @@ class DecisionTreeScreen(Screen[None]):
 
     def action_back(self) -> None:
         if self.verdict is None and self.walk.back():
+            self._draw()
+
+    def action_reveal(self) -> None:
+        if self.held:
+            self.revealed = True
             self._draw()
 
     def action_restart(self) -> None:
@@ -265,6 +284,7 @@ class DecisionTreeScreen(Screen[None]):
     def _judge(self) -> None:
         assert self.case is not None
         self.verdict = self.walk.node.id == self.case.leaf
+        self.revealed = not getattr(self.app, "presenting", False)
         store = getattr(self.app, "progress", None)
         if store is not None:
             chosen = ["yes" if yes else "no" for yes in self.walk.answers]

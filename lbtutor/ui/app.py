@@ -10,11 +10,12 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import events
+from textual import events, on
 from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandList, CommandPalette
 from textual.reactive import reactive
+from textual.widgets import Button, Input
 
 from lbtutor.paths import assets_dir
 from lbtutor.ui.commands import TutorCommands
@@ -40,6 +41,18 @@ class TutorPalette(CommandPalette):
         if action in ("page_up", "page_down") and not self.query_one(CommandList).scrollable_content_region:
             return  # no size yet, so no page to move by
         super()._action_command_list(action)
+
+    @on(Input.Submitted)
+    @on(Button.Pressed)
+    def _select_or_command(self, event: Input.Submitted | Button.Pressed | None = None) -> None:
+        # Replaces the palette's own handler (prevent_default stops Textual calling that one too).
+        # An enter queued behind the one that chose a command arrives after the palette closed;
+        # Textual then dismissed it again, popping the screen below it (or raising on the last).
+        if event is not None:
+            event.prevent_default()
+        if self.app.screen is not self:
+            return
+        super()._select_or_command(event)
 
 
 class LBTutorApp(App[None]):

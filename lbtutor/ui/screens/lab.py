@@ -221,7 +221,7 @@ class LabScreen(Screen[None]):
             self.session = LabSession(setup if isinstance(setup, LabSetup) else None, speed=self._speed, paused=paused)
         self._pacer = FramePacer(getattr(self.app, "fps", DEFAULT_FPS))
         self._timer = self.set_interval(self._pacer.interval, self._frame, pause=True)
-        self.watch(self.app, "presenting", lambda _on: self.draw(), init=False)
+        self.watch(self.app, "presenting", self._presenting_changed, init=False)
         self._shown = True
         self._sync_timer()
         self.draw()
@@ -314,6 +314,10 @@ class LabScreen(Screen[None]):
     @property
     def presenting(self) -> bool:
         return bool(getattr(self.app, "presenting", False))
+
+    def _presenting_changed(self, _presenting: bool) -> None:
+        if self.is_attached and self.query(LabStatus):  # not while the screen is being taken down
+            self.draw()
 
     def _row_height(self, panes) -> int:
         """Two lines per server (three in presenter mode) when the bars, stacked or side by side,

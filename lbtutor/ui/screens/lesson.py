@@ -230,6 +230,8 @@ class LessonScreen(Screen[None]):
 
     # -------------------------------------------------------------- presenter
     async def _presenting_changed(self, presenting: bool) -> None:
+        if not self.is_attached or not self.query(StepToc):
+            return  # the lesson is being closed
         toc = self.query_one(StepToc)
         if presenting and toc.is_open:
             toc.close()
@@ -282,7 +284,10 @@ class LessonScreen(Screen[None]):
 
     def _show_lab_status(self) -> None:
         """Presenter mode: the status of the lab the keys act on, always in view under the step."""
-        line = self.query_one("#lesson-lab-status", Static)
+        try:
+            line = self.query_one("#lesson-lab-status", Static)
+        except NoMatches:
+            return  # the lesson was closed in the meantime
         lab = self._target_lab() if self.presenting else None
         line.display = lab is not None
         if lab is not None:
@@ -296,8 +301,11 @@ class LessonScreen(Screen[None]):
 
     def on_lab_block_view_status_changed(self, event: LabBlockView.StatusChanged) -> None:
         event.stop()
-        if self.presenting and event.lab is self._target_lab():
-            self._draw_lab_status(event.lab, event.status)
+        try:
+            if self.presenting and event.lab is self._target_lab():
+                self._draw_lab_status(event.lab, event.status)
+        except NoMatches:
+            pass  # the lesson is being closed
 
     def on_resize(self) -> None:
         if self.presenting and self.page is not None:
@@ -314,6 +322,8 @@ class LessonScreen(Screen[None]):
     def _bring_into_view(self, widget: Widget) -> None:
         """Show a check that runs off the screen (answered below the fold, or grown by its
         explanations when revealed) from its top."""
+        if not widget.is_attached:
+            return
         body = self.query_one("#body", VerticalScroll)
         view = body.scrollable_content_region
         if widget.region.bottom > view.bottom or widget.region.y < view.y:

@@ -63,6 +63,11 @@ def test_the_served_command_is_this_interpreters_lbtutor_with_the_same_folders(t
     assert command.endswith(" tutor")
 
 
+def test_the_served_tutor_keeps_presenter_mode_and_frame_rate():
+    command = tutor_command(None, None, present=True, fps=10)
+    assert command.endswith(" --present --fps 10 tutor")
+
+
 async def _tabs_then_ctrl_c(served, tabs: int, timeout: float = 20.0) -> tuple[list[list[str]], int, float]:
     """Connect `tabs` websockets as browser tabs would, wait for each tab's first screen, then stop
     the server like Ctrl+C while the tabs are still connected. Returns (tutor pids, exit status)."""

@@ -59,13 +59,20 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def tutor_command(lessons: str | None, data_dir: str | None) -> str:
-    """The shell command each browser tab runs: this interpreter's lbtutor, same folders."""
+def tutor_command(
+    lessons: str | None, data_dir: str | None, *, present: bool = False, fps: int | None = None
+) -> str:
+    """The shell command each browser tab runs: this interpreter's lbtutor, same folders and
+    display options (`lbtutor --present --fps 10 serve` serves a presenter-mode tutor)."""
     argv = [sys.executable, "-m", "lbtutor"]
     if lessons:
         argv += ["--lessons", str(Path(lessons).resolve())]
     if data_dir:
         argv += ["--data-dir", str(Path(data_dir).resolve())]
+    if present:
+        argv.append("--present")
+    if fps is not None:
+        argv += ["--fps", str(fps)]
     argv.append("tutor")
     # `exec`: the shell becomes the tutor, so the process the server started is the tutor itself.
     return "exec " + shlex.join(argv)
@@ -91,7 +98,10 @@ def run(args) -> int:
             f"port {args.port} gets a tutor, with no password, reading and writing this machine's progress file.",
             file=sys.stderr,
         )
-    command = tutor_command(lessons, getattr(args, "data_dir", None))
+    command = tutor_command(
+        lessons, getattr(args, "data_dir", None),
+        present=bool(getattr(args, "present", False)), fps=getattr(args, "fps", None),
+    )
     return _serve(command, args.host, args.port, args.public_url)
 
 

@@ -20,6 +20,34 @@ def seconds(value: float | None) -> str:
     return f"{value * 1000:.2f} ms"
 
 
+def metric(value: object, unit: str) -> str:
+    """A scenario metric with its unit (see Metric.unit): 1,234 requests, 12.5%, 2.20×, 142 ms."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}" + (f" {unit}" if unit and unit not in ("count", "fraction") else "")
+    if isinstance(value, float):
+        if unit == "fraction":
+            return f"{value * 100:.1f}%"
+        if unit == "x":
+            return f"{value:.2f}×"
+        if unit == "s":
+            return seconds(value)
+        return _significant(value) + (f" {unit}" if unit else "")
+    return str(value)
+
+
+def _significant(value: float) -> str:
+    """3 significant figures for small numbers, whole numbers with separators for big ones."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    return f"{value:.3g}"
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.0f}%"
 

@@ -29,6 +29,7 @@ from lbtutor.sim.presets import (
 )
 from lbtutor.sim.scenario_code import ScenarioSpec, decode, encode
 from lbtutor.sim.snapshot import Snapshot
+from lbtutor.units import seconds as seconds_text
 
 CHART_DT = 0.5  # simulated seconds between chart points at the start of a run
 CHART_POINTS = 512  # points kept per pane: when full, every other one goes and the step doubles
@@ -719,10 +720,3 @@ def _new_seed(old: int) -> int:
             return seed
 
 
-def seconds_text(value: float | None) -> str:
-    """A latency as a person reads it: 142 ms, 1.62 s."""
-    if value is None:
-        return "—"
-    if value < 1:
-        return f"{value * 1000:.0f} ms"
-    return f"{value:.2f} s"

@@ -34,6 +34,7 @@ from lbtutor.ui.widgets.lab_metrics import LabMetrics
 from lbtutor.ui.widgets.lab_status import LabStatus, StatusInfo
 from lbtutor.ui.widgets.lab_text import LabText
 from lbtutor.ui.widgets.latency_chart import LatencyChart, Series
+from lbtutor.units import metric as format_metric
 
 TEXT_HZ = 6  # numbers and words are redrawn this often; bars and the chart every frame
 TALL_ROWS_UP_TO = 8  # servers per pane drawn two lines tall when the screen has the height
@@ -369,7 +370,7 @@ class LabScreen(Screen[None]):
         for name, value in values.items():
             if parts:
                 parts.append("   ")
-            parts += [name.replace("_", " ") + " ", (_metric(value, units.get(name, "")), "bold")]
+            parts += [name.replace("_", " ") + " ", (format_metric(value, units.get(name, "")), "bold")]
         headline.show(Content.assemble(*parts) if parts else Content("(no figures yet)"))
         entries = session.run.scenario.log[-3:]
         log.show(Content("\n".join(f"at {t:.1f} s: {text}" for t, text in entries)))
@@ -731,20 +732,3 @@ def _sentence(text: str) -> str:
     text = text.strip()
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
 
-
-def _metric(value: object, unit: str) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}" + (f" {unit}" if unit and unit not in ("count", "fraction") else "")
-    if isinstance(value, float):
-        if unit == "fraction":
-            return f"{value * 100:.1f}%"
-        if unit == "x":
-            return f"{value:.2f}×"
-        if unit == "s":
-            return seconds_text(value)
-        return f"{value:.3g}" + (f" {unit}" if unit else "")
-    return str(value)

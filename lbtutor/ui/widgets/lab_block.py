@@ -24,6 +24,7 @@ from textual.widgets import Digits, Static
 
 from lbtutor.ui.frame_rate import DEFAULT_FPS, FramePacer
 from lbtutor.ui.widgets.lab_bars import MAX_ROW_HEIGHT, LabBars
+from lbtutor.units import metric, seconds
 
 if TYPE_CHECKING:
     from lbtutor.content.lessons import LabBlock
@@ -471,7 +472,7 @@ class LabBlockView(Vertical):
             grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis", style="bold")
         cells: list[Text] = []
         for name, value in values.items():
-            cells += [Text(name.replace("_", " ")), Text(_format_metric(value, units.get(name, "")))]
+            cells += [Text(name.replace("_", " ")), Text(metric(value, units.get(name, "")))]
         width = 2 * per_row
         for start in range(0, len(cells), width):
             row = cells[start : start + width]
@@ -551,45 +552,17 @@ def _counts(snapshot: Snapshot, latency: bool = True) -> list[str]:
         parts.append(f"{snapshot.failed:,} failed")
     recent = snapshot.recent
     if latency and recent.count and recent.mean is not None:
-        parts.append(f"mean latency {_seconds(recent.mean)}")
+        parts.append(f"mean latency {seconds(recent.mean)}")
         if recent.p95 is not None:
-            parts.append(f"p95 {_seconds(recent.p95)}")
+            parts.append(f"p95 {seconds(recent.p95)}")
     return parts
 
 
 def _compact_seconds(value: float) -> str:
     """For large digits: "224ms", "1.25s" (the unit is drawn small, at the foot of the digits)."""
-    return _seconds(value).replace(" ", "")
+    return seconds(value).replace(" ", "")
 
 
-def _seconds(value: float) -> str:
-    if value < 1:
-        return f"{value * 1000:.0f} ms"
-    return f"{value:.2f} s"
 
 
-def _format_metric(value: Any, unit: str) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}" + (f" {unit}" if unit and unit not in ("count", "fraction") else "")
-    if isinstance(value, float):
-        if unit == "fraction":
-            return f"{value * 100:.1f}%"
-        if unit == "x":
-            return f"{value:.2f}×"
-        if unit == "s":
-            return _seconds(value)
-        return _number(value) + (f" {unit}" if unit else "")
-    return str(value)
 
-
-def _number(value: float) -> str:
-    """3 significant figures for small numbers, whole numbers with separators for big ones."""
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    if abs(value) >= 100:
-        return f"{value:.0f}"
-    return f"{value:.3g}"

@@ -51,6 +51,16 @@ class StepToc(OptionList):
         self.add_options(options)
         self.highlighted = current
 
+    # Textual 8.2.8's page keys look the highlighted step up in a line map that is empty until
+    # the panel has been laid out; pressed right after `t` they raised KeyError.
+    def action_page_down(self) -> None:
+        if self.scrollable_content_region:
+            super().action_page_down()
+
+    def action_page_up(self) -> None:
+        if self.scrollable_content_region:
+            super().action_page_up()
+
     @property
     def is_open(self) -> bool:
         return self.has_class("-open")

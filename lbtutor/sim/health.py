@@ -85,7 +85,8 @@ class HealthChecker:
             if not answered:
                 yield self.env.timeout(self.timeout)  # no answer: wait for the timeout to expire
             self._record(name, answered and self.passes(server))
-            yield self.env.timeout(self.interval - (self.env.now - sent))
+            # max(): with timeout == interval the subtraction can come out at -1e-15
+            yield self.env.timeout(max(0.0, self.interval - (self.env.now - sent)))
 
     def passes(self, server: Server) -> bool:
         """The verdict of one probe of a server whose process answers."""

@@ -82,9 +82,12 @@ class SlowStartRun(ScenarioRun):
         for n in (self.plain_new, self.ramped_new):
             arrivals = n.sim.arrived - start[n]
             n.first_share = n.taken() / arrivals if arrivals else None
-        self.note(f"in its first {FIRST_SECONDS:g} s least connections gave it "
-                  f"{self.plain_new.first_share:.0%} of new requests, slow start "
-                  f"{self.ramped_new.first_share:.0%}", at=env.now)
+        if self.plain_new.first_share is None:  # so little traffic that none arrived yet
+            self.note(f"in its first {FIRST_SECONDS:g} s no new requests arrived", at=env.now)
+        else:
+            self.note(f"in its first {FIRST_SECONDS:g} s least connections gave it "
+                      f"{self.plain_new.first_share:.0%} of new requests, slow start "
+                      f"{self.ramped_new.first_share:.0%}", at=env.now)
         yield env.timeout(max(0.0, p["warmup"] - FIRST_SECONDS))
         for n in (self.plain_new, self.ramped_new):
             n.cold_peak = n.server.peak_active

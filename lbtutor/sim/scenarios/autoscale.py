@@ -23,6 +23,17 @@ class AutoscaleRun(ScenarioRun):
     def __init__(self, scenario, params, seed, duration):
         super().__init__(scenario, params, seed, duration)
         p = params
+        # Named as the learner set them, so `lbtutor check` and the lab point at the right key.
+        if not p["scale_in_cpu"] < p["scale_out_cpu"]:
+            raise ScenarioError(
+                f"autoscale: scale_in_cpu={p['scale_in_cpu']:g} is not allowed with "
+                f"scale_out_cpu={p['scale_out_cpu']:g}; scale_in_cpu must be below scale_out_cpu"
+            )
+        if not p["min_instances"] <= p["max_instances"]:
+            raise ScenarioError(
+                f"autoscale: min_instances={p['min_instances']} is not allowed with "
+                f"max_instances={p['max_instances']}; min_instances must be at most max_instances"
+            )
         try:
             self.policy = ScalingPolicy(
                 scale_out_cpu=p["scale_out_cpu"], scale_in_cpu=p["scale_in_cpu"], period=p["period"],

@@ -246,4 +246,5 @@ SCENARIO = Scenario(
         "web_parallel_mean", "mobile_parallel_mean", "web_kb", "mobile_kb",
     ),
     duration_param="duration",
+    requests=lambda p: 6 * p["rate"] * p["duration"],  # three service calls a dashboard, two clients
 )

@@ -173,4 +173,7 @@ SCENARIO = Scenario(
     run_class=AutoscaleRun,
     headline=("instances_max", "slo_violations", "instance_seconds", "peak_instance_seconds", "scale_outs"),
     duration_param="duration",
+    requests=lambda p: p["base_rate"] * (1 + p["amplitude"]) * (  # the daily peak, plus the spike
+        p["duration"] + (p["spike_factor"] - 1) * min(p["spike_length"], p["duration"])
+    ),
 )

@@ -8,11 +8,16 @@ is exactly what `lbtutor sim --scenario NAME --json` reports.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lbtutor.sim.snapshot import Snapshot
 
 TIMELINE_POINTS = 100  # a headless run's timeline holds at most this many points (+1)
+# The most requests one run may simulate, over all the simulations inside it. The slowest
+# scenarios simulate about 100k requests a second, so this keeps any run to seconds, not hours;
+# settings that would go past it are refused when the run is built (`Scenario.build`).
+MAX_REQUESTS = 1_000_000
 
 
 class ScenarioError(ValueError):
@@ -202,6 +207,9 @@ class Scenario:
     duration_param: str | None = None  # a param holding the run length, else `duration`
     duration: float = 120.0
     extra: dict = field(default_factory=dict)
+    # About how many requests a run simulates with these params, all its simulations together
+    # (an upper estimate; tests/test_hardening_sim.py holds it to the runs). None: not counted.
+    requests: Callable[[dict], float] | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -217,8 +225,28 @@ class Scenario:
             values[key] = self.param(key).parse(value, self.name)
         return values
 
+    def expected_requests(self, params: dict) -> float:
+        """About how many requests a run with these (resolved) params simulates; 0 if not counted."""
+        return float(self.requests(params)) if self.requests else 0.0
+
+    def check_budget(self, params: dict) -> None:
+        """Refuse settings that would simulate more than MAX_REQUESTS requests, naming the
+        settings the count depends on."""
+        if self.requests is None:
+            return
+        read = _ReadLog(params)
+        expected = float(self.requests(read))
+        if expected <= MAX_REQUESTS:
+            return
+        named = ", ".join(f"{name}={params[name]!r}" for name in dict.fromkeys(read.names))
+        raise ScenarioError(
+            f"{self.name}: {named} would simulate about {expected:,.0f} requests; one run simulates "
+            f"at most {MAX_REQUESTS:,}, so lower the traffic or the duration"
+        )
+
     def build(self, overrides: dict | None = None, seed: int = 1) -> ScenarioRun:
         params = self.resolve(overrides)
+        self.check_budget(params)
         duration = float(params[self.duration_param]) if self.duration_param else self.duration
         return self.run_class(self, params, seed, duration)
 
@@ -233,6 +261,18 @@ class Scenario:
             "metrics": [m.describe() for m in self.metrics],
             "headline": list(self.headline),
         }
+
+
+class _ReadLog(dict):
+    """The params, noting which of them a `requests` estimate reads (to name them in a refusal)."""
+
+    def __init__(self, params: dict) -> None:
+        super().__init__(params)
+        self.names: list[str] = []
+
+    def __getitem__(self, name):
+        self.names.append(name)
+        return super().__getitem__(name)
 
 
 def _json_safe(value):

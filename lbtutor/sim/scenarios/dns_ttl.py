@@ -204,4 +204,5 @@ SCENARIO = Scenario(
     run_class=DnsTtlRun,
     headline=("failure_window", "failed_requests", "balancer_failure_window", "balancer_failed_requests"),
     duration_param="duration",
+    requests=lambda p: 2 * p["rate"] * p["duration"],  # one stream, DNS and a balancer
 )

@@ -352,4 +352,5 @@ SCENARIO = Scenario(
     run_class=GatewayRun,
     headline=("rejected_auth", "rate_limited", "cache_hits", "failed", "short_circuited", "breaker_opened_at"),
     duration_param="duration",
+    requests=lambda p: (p["users"] * p["user_rate"] + p["abusers"] * p["abuse_rate"]) * p["duration"],
 )

@@ -199,4 +199,5 @@ SCENARIO = Scenario(
     headline=("remapped_fraction_modulo", "remapped_fraction_consistent", "max_over_mean",
               "live_moved_modulo", "live_moved_consistent"),
     duration_param="duration",
+    requests=lambda p: 2 * p["arrival_rate"] * p["duration"],  # one stream, two ways to map keys
 )

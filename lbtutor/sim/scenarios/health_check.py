@@ -185,4 +185,5 @@ SCENARIO = Scenario(
     run_class=HealthCheckRun,
     headline=("detection_delay", "failed_requests", "ejections", "readmitted_at"),
     duration_param="duration",
+    requests=lambda p: p["rate"] * p["duration"],
 )

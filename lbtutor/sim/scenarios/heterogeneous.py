@@ -143,4 +143,5 @@ SCENARIO = Scenario(
     run_class=HeterogeneousRun,
     headline=("max_utilization_rr", "max_utilization_wrr", "max_utilization_wlc", "p99_rr", "p99_wrr", "p99_wlc"),
     duration_param="duration",
+    requests=lambda p: 3 * p["arrival_rate"] * p["duration"],  # one stream, three balancers
 )

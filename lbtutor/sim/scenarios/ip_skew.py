@@ -130,4 +130,5 @@ SCENARIO = Scenario(
     headline=("max_over_mean_iphash", "max_over_mean_lc", "nat_server_utilization", "nat_server_p99",
               "p99_iphash", "p99_lc"),
     duration_param="duration",
+    requests=lambda p: 3 * p["arrival_rate"] * p["duration"],  # one stream, three balancers
 )

@@ -318,4 +318,5 @@ SCENARIO = Scenario(
     run_class=L4VersusL7Run,
     headline=("imbalance_l4", "imbalance_l7", "mean_latency_l4", "mean_latency_l7", "cache_hits"),
     duration_param="duration",
+    requests=lambda p: 3 * p["rate"] * p["duration"],  # the L4 pool, then the L7 balancer and its pools
 )

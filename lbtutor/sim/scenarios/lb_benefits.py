@@ -169,4 +169,5 @@ SCENARIO = Scenario(
         "failed_single", "failed_pool",
     ),
     duration_param="duration",
+    requests=lambda p: 2 * p["arrival_rate"] * p["duration"],  # the same stream into both setups
 )

@@ -241,4 +241,5 @@ SCENARIO = Scenario(
     headline=("downtime_active_passive", "requests_lost_active_passive", "downtime_active_active",
               "requests_lost_active_active"),
     duration_param="duration",
+    requests=lambda p: 2 * p["rate"] * p["duration"],  # active-passive and active-active
 )

@@ -178,4 +178,5 @@ SCENARIO = Scenario(
     run_class=LongLivedRun,
     headline=("imbalance_rr", "imbalance_lc", "waited_short_rr", "waited_short_lc", "p99_short_rr", "p99_short_lc"),
     duration_param="duration",
+    requests=lambda p: 2 * p["arrival_rate"] * p["duration"],  # one stream, two balancers
 )

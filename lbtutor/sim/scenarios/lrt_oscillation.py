@@ -176,4 +176,5 @@ SCENARIO = Scenario(
     run_class=LrtOscillationRun,
     headline=("herding_lrt", "herding_p2c", "p99_lrt", "p99_p2c"),
     duration_param="duration",
+    requests=lambda p: 2 * p["rate"] * p["duration"],  # one stream, two balancers
 )

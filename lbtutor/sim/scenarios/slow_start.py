@@ -184,4 +184,5 @@ SCENARIO = Scenario(
     run_class=SlowStartRun,
     headline=("cold_peak_connections", "cold_peak_connections_slow_start", "new_server_p99", "new_server_p99_slow_start"),
     duration_param="duration",
+    requests=lambda p: 2 * p["rate"] * p["duration"],  # one stream, with and without a ramp
 )

@@ -205,4 +205,5 @@ SCENARIO = Scenario(
     run_class=StickySessionsRun,
     headline=("sessions_lost", "sessions_lost_store", "lost_fraction", "relogins", "added_latency"),
     duration_param="duration",
+    requests=lambda p: 2 * p["users"] * p["user_rate"] * p["duration"],  # sticky and shared store
 )

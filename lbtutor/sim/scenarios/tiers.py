@@ -158,4 +158,5 @@ SCENARIO = Scenario(
         "bottleneck", "p99_latency",
     ),
     duration_param="duration",
+    requests=lambda p: 4 * p["arrival_rate"] * p["duration"],  # each request passes four tiers
 )

@@ -228,4 +228,7 @@ SCENARIO = Scenario(
     run_class=VerticalVsHorizontalRun,
     headline=("cost_up", "cost_out", "failed_up", "failed_out", "availability_up", "availability_out"),
     duration_param="duration",
+    requests=lambda p: (  # the offered load grows a step every step_every seconds, in both setups
+        2 * p["load"] * p["unit_rate"] * min(p["steps"], 1 + p["duration"] / p["step_every"]) * p["duration"]
+    ),
 )

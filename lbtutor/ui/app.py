@@ -54,6 +54,18 @@ class TutorPalette(CommandPalette):
             return
         super()._select_or_command(event)
 
+    def _on_click(self, event: events.Click) -> None:  # type: ignore[override]
+        event.prevent_default()  # replaces the palette's own handler, as above
+        if self.app.screen is self:  # a second click on the background came after the first closed it
+            super()._on_click(event)
+
+    def _gather_commands(self, search_value: str):  # type: ignore[override]
+        # A search queued by typing can start after the palette closed; Textual's search worker
+        # then failed to find its list (NoMatches: CommandList).
+        if not self.query(CommandList):
+            return None
+        return super()._gather_commands(search_value)
+
 
 class LBTutorApp(App[None]):
     """The tutor: course map, lessons with live labs and checks, help."""

@@ -18,12 +18,7 @@ from textual.reactive import reactive
 from textual.widgets import Button, Input
 
 from lbtutor.paths import assets_dir
-from lbtutor.ui.commands import TutorCommands
-from lbtutor.ui.exports import ExportCommands
 from lbtutor.ui.frame_rate import default_fps
-from lbtutor.ui.lab_commands import LabCommands
-from lbtutor.ui.practice_commands import PracticeCommands
-from lbtutor.ui.presenter import toggle_presenting  # also puts "Presenter mode" in the palette
 from lbtutor.ui.screens.home import HomeScreen
 from lbtutor.ui.themes import register_themes
 
@@ -31,6 +26,40 @@ if TYPE_CHECKING:
     from lbtutor.content.lessons import Course
 
 MIN_WIDTH, MIN_HEIGHT = 60, 20
+
+
+# The palette's providers and the features that add help sections and palette commands when
+# imported load after the first frame (`_load`), or when the palette or help first opens.
+def _import_features() -> None:
+    import lbtutor.ui.exports
+    import lbtutor.ui.lab_commands
+    import lbtutor.ui.practice_commands
+    import lbtutor.ui.presenter  # noqa: F401  ("Presenter mode" in the palette)
+
+
+def _tutor_commands():
+    _import_features()
+    from lbtutor.ui.commands import TutorCommands
+
+    return TutorCommands
+
+
+def _lab_commands():
+    from lbtutor.ui.lab_commands import LabCommands
+
+    return LabCommands
+
+
+def _practice_commands():
+    from lbtutor.ui.practice_commands import PracticeCommands
+
+    return PracticeCommands
+
+
+def _export_commands():
+    from lbtutor.ui.exports import ExportCommands
+
+    return ExportCommands
 
 
 class TutorPalette(CommandPalette):
@@ -73,7 +102,7 @@ class LBTutorApp(App[None]):
     TITLE = "lbtutor"
     SUB_TITLE = "Load Balancing & Scaling"
     CSS_PATH = [str(assets_dir() / "lbtutor.tcss")]
-    COMMANDS = App.COMMANDS | {TutorCommands, LabCommands, PracticeCommands, ExportCommands}
+    COMMANDS = App.COMMANDS | {_tutor_commands, _lab_commands, _practice_commands, _export_commands}
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", tooltip="Every key, screen by screen", id="app.help", key_display="?"),
         Binding("ctrl+s", "save_svg", "Screenshot", tooltip="Save this screen as an SVG file", id="app.screenshot", show=False),
@@ -118,6 +147,7 @@ class LBTutorApp(App[None]):
     def _load(self) -> None:
         from lbtutor.content.lessons import load_course
 
+        _import_features()
         try:
             self.course = load_course(self.lessons_dir)
         except Exception as exc:  # a missing or unreadable folder: say so on the course map
@@ -239,10 +269,14 @@ class LBTutorApp(App[None]):
         self.set_class(presenting, "-presenting")
 
     def action_toggle_presenting(self) -> None:
+        from lbtutor.ui.presenter import toggle_presenting
+
         toggle_presenting(self)
 
     def action_help(self) -> None:
         from lbtutor.ui.screens.help import HelpScreen
+
+        _import_features()  # each adds its section to the help
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())

@@ -9,6 +9,7 @@ allows and each pane's headline numbers are drawn in large digits.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, ScrollableContainer, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.markup import escape
 from textual.message import Message
 from textual.timer import Timer
@@ -367,6 +369,10 @@ class LabBlockView(Vertical):
     def draw(self) -> None:
         if not self.is_attached:
             return
+        with contextlib.suppress(NoMatches):  # the block is being removed, its parts first
+            self._draw()
+
+    def _draw(self) -> None:
         if self.run is None:
             self.query_one(".lab-status", Static).update("")
             return

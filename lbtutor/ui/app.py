@@ -7,6 +7,7 @@ and opens the progress store after the first frame so start-up stays fast.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,11 +65,14 @@ def _export_commands():
 
 class TutorPalette(CommandPalette):
     """Textual's command palette, safe against keys pressed faster than it lays out (Textual 8.2.8):
-    page up/down before its list has a size raised KeyError in OptionList._move_page."""
+    page up/down while its list's line map lags its options (before it has a size, or just after
+    new results) raised KeyError in OptionList._move_page."""
 
     def _action_command_list(self, action: str) -> None:
-        if action in ("page_up", "page_down") and not self.query_one(CommandList).scrollable_content_region:
-            return  # no size yet, so no page to move by
+        if action in ("page_up", "page_down"):
+            with contextlib.suppress(KeyError):  # no lines yet, so no page to move by
+                super()._action_command_list(action)
+            return
         super()._action_command_list(action)
 
     @on(Input.Submitted)

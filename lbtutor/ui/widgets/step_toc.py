@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 from textual.binding import Binding
@@ -51,14 +52,14 @@ class StepToc(OptionList):
         self.add_options(options)
         self.highlighted = current
 
-    # Textual 8.2.8's page keys look the highlighted step up in a line map that is empty until
-    # the panel has been laid out; pressed right after `t` they raised KeyError.
+    # Textual 8.2.8's page keys look the highlighted step up in a line map that lags the options
+    # (empty until the panel is laid out); pressed right after `t` they raised KeyError.
     def action_page_down(self) -> None:
-        if self.scrollable_content_region:
+        with contextlib.suppress(KeyError):
             super().action_page_down()
 
     def action_page_up(self) -> None:
-        if self.scrollable_content_region:
+        with contextlib.suppress(KeyError):
             super().action_page_up()
 
     @property

@@ -197,3 +197,22 @@ def test_five_hundred_servers_all_down_fail_every_request_and_lose_none(algorith
     assert_conserved(sim, algorithm)
     assert sim.failed > 1_000
     assert sim.in_system == 0
+
+
+def test_the_lab_at_its_highest_rate_and_speed_holds_a_bounded_number_of_requests():
+    """Past capacity with no queue limit, a lab queue grew by every arrival: gigabytes in a minute."""
+    from lbtutor.sim.lab_session import LabSession
+    from lbtutor.sim.presets import LAB_QUEUE_CAP, MAX_RATE
+
+    session = LabSession(speed=100.0)
+    assert session.setup.shape.queue_limit == 0  # the default preset sets no limit
+    session.set_rate(MAX_RATE)
+    for _ in range(30):  # a second of frames: about 12 simulated seconds, over a million arrivals
+        session.tick(1 / 30)
+    sim = session.sims[0]
+    assert sim.arrived > 500_000
+    waiting = sum(len(server.queue) for server in sim.servers)
+    assert waiting <= LAB_QUEUE_CAP
+    assert sim.dropped > 0
+    assert_conserved(sim, "the lab at its highest rate")
+    assert f"stops at {LAB_QUEUE_CAP:,} waiting requests" in session.banner()

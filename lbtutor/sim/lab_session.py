@@ -17,6 +17,7 @@ from lbtutor.sim.balancers import ALGORITHMS
 from lbtutor.sim.config import SERVICE_DISTS, ConfigError
 from lbtutor.sim.live import LiveRun
 from lbtutor.sim.presets import (
+    LAB_QUEUE_CAP,
     MAX_SERVERS,
     MAX_SIDES,
     PRESET_NAMES,
@@ -397,8 +398,11 @@ class LabSession:
                          "looks emptiest and draws the most requests.")
             return text
         if snap.offered_load >= 1.0:
-            return (f"Arrivals exceed what the servers can do (offered load {snap.offered_load:.0%}): "
+            text = (f"Arrivals exceed what the servers can do (offered load {snap.offered_load:.0%}): "
                     "queues grow until requests are dropped.")
+            if not self.setup.shape.queue_limit:
+                text += f" With no queue limit set, the lab still stops at {LAB_QUEUE_CAP:,} waiting requests."
+            return text
         return None
 
     def verdict(self) -> Verdict | None:

@@ -21,6 +21,10 @@ MAX_SIDES = 4  # algorithms compared side by side
 MAX_RATE = 100_000.0  # requests per simulated second the lab accepts
 MIN_RATE = 0.01
 WEIGHT_RANGE = (0.05, 1000.0)
+# Past capacity a queue with no limit ("0: none") grows by every arrival: at 100,000 req/s and
+# 100x the lab held millions of requests (gigabytes) within a minute. So even then it stops here:
+# waiting requests a simulation may hold, shared out among its servers; past it they are dropped.
+LAB_QUEUE_CAP = 200_000
 SPEED_RANGE = (0.05, 100.0)
 
 LONG_PATH = "/ws"  # the path long-lived connections carry
@@ -275,7 +279,7 @@ class LabSetup:
             weights=[s.weight for s in self.servers] or None,
             speeds=[s.speed for s in self.servers] or None,
             workers=p.workers,
-            queue_limit=p.queue_limit,
+            queue_limit=lab_queue_limit(p.queue_limit, n),
             arrival_rate=self.arrival_rate,
             service_rate=1.0 / p.mean_demand,
             service_dist=self.service_dist,
@@ -336,6 +340,12 @@ def _record_requests(traffic: Traffic) -> None:
 
     traffic.recorded = recorded  # type: ignore[attr-defined]
     traffic.make_request = make_request  # type: ignore[method-assign]
+
+
+def lab_queue_limit(limit: int, servers: int) -> int:
+    """The queue limit a lab server runs with: the one set, within its share of LAB_QUEUE_CAP."""
+    share = max(1, LAB_QUEUE_CAP // max(1, servers))
+    return min(limit, share) if limit else share
 
 
 def check_rate(rate: float) -> float:

@@ -61,10 +61,16 @@ class MashedApp(LBTutorApp):
     def deliver_screenshot(self, *args, **kwargs) -> None:
         pass
 
+    # Nothing in a walk should end the app; if something does, the failure says what.
+    exit_trace = ""
+
     def exit(self, *args, **kwargs) -> None:
-        # Nothing in a walk should end the app; if something does, say what.
-        self.exit_trace = "".join(traceback.format_stack(limit=10)[:-1])
+        self.exit_trace = self.exit_trace or "".join(traceback.format_stack(limit=10)[:-1])
         super().exit(*args, **kwargs)
+
+    def _close_messages_no_wait(self) -> None:
+        self.exit_trace = self.exit_trace or "".join(traceback.format_stack(limit=10)[:-1])
+        super()._close_messages_no_wait()
 
 
 @dataclass
@@ -183,7 +189,7 @@ def _traceback(exc: BaseException) -> str:
 
 def _failed(report: MashReport, app, what: str) -> MashFailure:
     trail = "\n  ".join(report.trail)
-    if getattr(app, "exit_trace", None):
+    if app.exit_trace:
         what += f"\nthe app was told to exit, by:\n{app.exit_trace}"
     return MashFailure(f"seed {report.seed}, after {report.events} events: {what}\n"
                        f"screen stack: {[type(s).__name__ for s in app.screen_stack]}\nlast events:\n  {trail}")

@@ -361,6 +361,16 @@ async def test_page_keys_reaching_the_lesson_contents_before_it_has_a_size_do_no
     await settled(app, pilot)
 
 
+async def test_the_theme_picker_is_the_guarded_palette_too(tutor_app):
+    app, pilot = tutor_app
+    app.search_themes()
+    await settled(app, pilot)
+    assert type(app.screen).__name__ == "TutorPalette"
+    await press_burst(app, ["pagedown", "enter", "enter"])
+    await settled(app, pilot)
+    assert [type(s).__name__ for s in app.screen_stack] == ["HomeScreen"]
+
+
 def click_event(kind, x: int, y: int):
     return kind(None, x, y, 0, 0, 1, False, False, False, screen_x=x, screen_y=y)
 

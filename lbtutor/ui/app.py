@@ -11,10 +11,11 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import events, on
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
-from textual.command import CommandList, CommandPalette
+from textual.command import CommandPalette
+from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.widgets import Button, Input
 
@@ -92,12 +93,12 @@ class TutorPalette(CommandPalette):
         if self.app.screen is self:  # a second click on the background came after the first closed it
             super()._on_click(event)
 
-    def _gather_commands(self, search_value: str):  # type: ignore[override]
-        # A search queued by typing can start after the palette closed; Textual's search worker
-        # then failed to find its list (NoMatches: CommandList).
-        if not self.query(CommandList):
-            return None
-        return super()._gather_commands(search_value)
+    @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
+    async def _gather_commands(self, search_value: str) -> None:  # type: ignore[override]
+        # A search can start, or still run, after the palette closed (typing queued behind esc);
+        # Textual's search worker then failed to find its list (NoMatches: CommandList).
+        with contextlib.suppress(NoMatches):
+            await CommandPalette._gather_commands.__wrapped__(self, search_value)
 
 
 class LBTutorApp(App[None]):
@@ -250,6 +251,17 @@ class LBTutorApp(App[None]):
             self.open_step(key, 0)
             return True
         return False
+
+    # Textual's theme picker and command lists are palettes too: the same guards.
+    def search_themes(self) -> None:
+        from textual.theme import ThemeProvider
+
+        self.push_screen(TutorPalette(providers=[ThemeProvider], placeholder="Search for themes…"))
+
+    def search_commands(self, commands, placeholder: str = "Search for commands…"):
+        from textual.command import SimpleProvider
+
+        return self.push_screen(TutorPalette(providers=[SimpleProvider(self.screen, commands)], placeholder=placeholder))
 
     def action_command_palette(self) -> None:
         # Textual gives every palette the id "--command-palette"; one opened while the last is

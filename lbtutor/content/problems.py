@@ -20,6 +20,13 @@ class Problem:
     line: int
     message: str
 
+    def __post_init__(self) -> None:
+        # One problem, one line: a value quoted from the file may hold line breaks (a multi-line
+        # TOML string), which would split `file:line: message` over several lines.
+        if any(c in self.message for c in "\r\n\t"):
+            flat = self.message.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\r").replace("\t", " ")
+            object.__setattr__(self, "message", flat)
+
     def __str__(self) -> str:
         if self.line <= 0:
             return f"{self.path}: {self.message}"

@@ -21,10 +21,11 @@ from textual.widgets import Button, Footer, Header, Static
 from lbtutor.content import srs
 from lbtutor.content.drills import algorithm_name
 from lbtutor.content.flowchart import Case, DecisionTree, Walk
+from lbtutor.ui.screens.dismiss_once import DismissOnce
 from lbtutor.ui.widgets.decision_tree_drawing import DecisionTreeDrawing
 
 
-class DecisionTreeScreen(Screen[None]):
+class DecisionTreeScreen(DismissOnce, Screen[None]):
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", tooltip="Answer yes", id="tree.yes"),
         Binding("n", "answer(False)", "No", tooltip="Answer no", id="tree.no"),

@@ -14,6 +14,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from lbtutor.ui.screens.dismiss_once import DismissOnce
+
 
 @dataclass(frozen=True)
 class HelpSection:
@@ -87,7 +89,7 @@ HELP_SECTIONS: list[HelpSection] = [
 ]
 
 
-class HelpScreen(Screen[None]):
+class HelpScreen(DismissOnce, Screen[None]):
     BINDINGS = [
         Binding("escape,q,f1,question_mark", "close", "Close help", tooltip="Back where you were", id="help.close", key_display="esc"),
     ]

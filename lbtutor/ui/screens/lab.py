@@ -275,8 +275,8 @@ class LabScreen(Screen[None]):
         numbers wait (they are redrawn TEXT_HZ times a second: faster than that nobody reads
         them, and each costs a redraw)."""
         session = self.session
-        if session is None or not self.is_mounted:
-            return
+        if session is None or not self.is_mounted or self not in self.app.screen_stack:
+            return  # not yet composed, or closed already (is_mounted stays true after esc)
         panes = session.panes
         comparing = session.comparing
         if not text:

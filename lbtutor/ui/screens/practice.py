@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from lbtutor.content import srs
+from lbtutor.ui.screens.dismiss_once import DismissOnce
 
 NEW_ITEMS = 5
 
@@ -53,7 +54,7 @@ def new_items(app, count: int = NEW_ITEMS) -> list:
     return picked
 
 
-class PracticeScreen(Screen[None]):
+class PracticeScreen(DismissOnce, Screen[None]):
     """Starts the session of due items, or says there is nothing due and what to do instead."""
 
     BINDINGS = [

@@ -22,6 +22,7 @@ from textual.widgets import Footer, Header, Static
 from lbtutor.content import srs
 from lbtutor.content.interview import InterviewPrompt
 from lbtutor.content.quiz import Question
+from lbtutor.ui.screens.dismiss_once import DismissOnce
 from lbtutor.ui.widgets.interview_answer import InterviewAnswerView
 from lbtutor.ui.widgets.quiz_question import LETTERS, QuizQuestionView
 
@@ -59,7 +60,7 @@ def score_line(results: list[ItemResult]) -> str:
     return ", ".join(parts) or "no answers yet"
 
 
-class QuizScreen(Screen[None]):
+class QuizScreen(DismissOnce, Screen[None]):
     """Asks `items` in order. `schedule=False` keeps answers as drill history instead of moving
     them through the Leitner boxes; an iterator of items makes an endless session."""
 

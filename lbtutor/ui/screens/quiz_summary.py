@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
 from lbtutor.content.interview import InterviewPrompt
+from lbtutor.ui.screens.dismiss_once import DismissOnce
 from lbtutor.ui.widgets.quiz_question import LETTERS, format_number, option_label, teaches_label
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from lbtutor.ui.screens.quiz import ItemResult
 
 
-class QuizSummaryScreen(Screen[None]):
+class QuizSummaryScreen(DismissOnce, Screen[None]):
     BINDINGS = [
         Binding("r", "retry", "Retry missed", tooltip="Ask the questions you missed again", id="summary.retry"),
         Binding("escape,q", "close", "Done", tooltip="Back to where you started", id="summary.close",

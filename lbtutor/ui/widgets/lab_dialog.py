@@ -14,10 +14,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from lbtutor.ui.screens.dismiss_once import DismissOnce
+
 ResultType = TypeVar("ResultType")
 
 
-class LabDialog(ModalScreen[ResultType]):
+class LabDialog(DismissOnce, ModalScreen[ResultType]):
     """Subclasses implement `body()` (the fields) and `result()` (raises ValueError to refuse)."""
 
     DEFAULT_CSS = """

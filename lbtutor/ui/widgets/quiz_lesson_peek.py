@@ -11,11 +11,13 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Markdown, Static
 
+from lbtutor.ui.screens.dismiss_once import DismissOnce
+
 if TYPE_CHECKING:
     from lbtutor.content.lessons import Lesson, Step
 
 
-class QuizLessonPeek(ModalScreen[None]):
+class QuizLessonPeek(DismissOnce, ModalScreen[None]):
     DEFAULT_CSS = """
     QuizLessonPeek {
         align: center middle;

@@ -1,0 +1,26 @@
+"""Screens that close once, however many closing keys are queued behind the first.
+
+Textual 8.2.8's `Screen.dismiss` runs the result callback and pops whatever screen is on top.
+Keys typed faster than the screen closes (`y` then `n` on a confirmation, `q q` on help) reach
+the screen after it has left the stack: a second dismiss then answered again (a pushed screen's
+future raised `InvalidStateError`) and popped the screen underneath. Found by key mashing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.await_complete import AwaitComplete
+
+
+async def _nothing() -> None:
+    return None
+
+
+class DismissOnce:
+    """Mix in before `Screen`/`ModalScreen`: a dismiss on a screen that is not on top does nothing."""
+
+    def dismiss(self, result: Any = None) -> AwaitComplete:  # type: ignore[override]
+        if not self.is_active:  # type: ignore[attr-defined]  # already closed, or something covers it
+            return AwaitComplete(_nothing())
+        return super().dismiss(result)  # type: ignore[misc]

@@ -248,7 +248,7 @@ class Simulation:
             if self.on_fail:
                 self.on_fail(self, req, server)
             return
-        now = self.env.now
+        now = self.env._now  # the attribute, not the property: this runs for every request
         if server.busy < server.workers:
             self._start(server, req, now)
         elif server.queue_limit and len(server.queue) >= server.queue_limit:
@@ -281,7 +281,7 @@ class Simulation:
         server = req.server
         if req.epoch != server.epoch:
             return  # the server died while serving it; already counted as failed
-        now = self.env.now
+        now = self.env._now
         busy = server.busy
         server.busy_area += busy * (now - server.area_since)
         server.area_since = now

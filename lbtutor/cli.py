@@ -25,13 +25,21 @@ def build_parser() -> Parser:
         description="Learn load balancing and scaling by watching it happen.",
     )
     parser.add_argument("--version", action="version", version=f"lbtutor {__version__}")
-    parser.add_argument("--lessons", metavar="DIR", help="load lessons from DIR instead of the bundled ones")
-    parser.add_argument("--data-dir", metavar="DIR", help="keep progress in DIR (default: $LBTUTOR_HOME or the user data dir)")
+    add_folder_options(parser)
     add_display_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"lbtutor.commands.{name}").add_parser(sub)
     return parser
+
+
+def add_folder_options(parser: argparse.ArgumentParser, *, subcommand: bool = False) -> None:
+    """--lessons and --data-dir; subcommands that read lessons or progress repeat them, so
+    `lbtutor lab --data-dir D` works as well as `lbtutor --data-dir D lab`."""
+    keep = {"default": argparse.SUPPRESS} if subcommand else {}
+    parser.add_argument("--lessons", metavar="DIR", **keep, help="load lessons from DIR instead of the bundled ones")
+    parser.add_argument("--data-dir", metavar="DIR", **keep,
+                        help="keep progress in DIR (default: $LBTUTOR_HOME or the user data dir)")
 
 
 def add_display_options(parser: argparse.ArgumentParser, *, subcommand: bool = False) -> None:

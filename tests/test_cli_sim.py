@@ -93,3 +93,25 @@ def test_version_flag(capsys):
         main(["--version"])
     assert e.value.code == 0
     assert capsys.readouterr().out.startswith("lbtutor ")
+
+
+@pytest.mark.parametrize("command", [["tutor"], ["lab"], ["practice"], ["serve"], ["progress"],
+                                     ["progress", "export", "f.json"], ["progress", "import", "f.json"]])
+def test_folders_may_be_given_before_or_after_the_command(command):
+    from lbtutor.cli import build_parser
+
+    parser = build_parser()
+    before = parser.parse_args(["--lessons", "L", "--data-dir", "D", *command])
+    after = parser.parse_args([*command, "--lessons", "L", "--data-dir", "D"])
+    neither = parser.parse_args(command)
+    assert (before.lessons, before.data_dir) == (after.lessons, after.data_dir) == ("L", "D")
+    assert (neither.lessons, neither.data_dir) == (None, None)
+
+
+def test_serve_passes_folders_and_display_options_given_after_it_to_every_tab():
+    from lbtutor.cli import build_parser
+    from lbtutor.commands.serve import tutor_command
+
+    args = build_parser().parse_args(["serve", "--data-dir", "/tmp/d", "--present", "--fps", "10"])
+    command = tutor_command(args.lessons, args.data_dir, present=args.present, fps=args.fps)
+    assert "--data-dir /tmp/d" in command and "--present" in command and "--fps 10" in command

@@ -26,8 +26,9 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (default 1)")
     p.add_argument("--speed", type=float, default=1.0, metavar="X", help="playback speed, 0.25 to 100 (default 1)")
     p.add_argument("--paused", action="store_true", help="start paused")
-    from lbtutor.cli import add_display_options
+    from lbtutor.cli import add_display_options, add_folder_options
 
+    add_folder_options(p, subcommand=True)
     add_display_options(p, subcommand=True)
 
 

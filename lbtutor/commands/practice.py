@@ -9,12 +9,14 @@ from pathlib import Path
 
 
 def add_parser(sub) -> None:
-    sub.add_parser(
+    from lbtutor.cli import add_folder_options
+
+    p = sub.add_parser(
         "practice",
         help="practise what is due today: quiz questions and interview prompts (spaced repetition)",
-        description="Open the tutor on today's due items. esc leads back to the course map. "
-        "Use the top-level --lessons and --data-dir options to change folders.",
+        description="Open the tutor on today's due items. esc leads back to the course map.",
     )
+    add_folder_options(p, subcommand=True)
 
 
 def make_practice_app(lessons_dir=None, data_dir=None):

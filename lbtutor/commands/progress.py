@@ -15,16 +15,21 @@ def add_parser(sub) -> None:
         description="Show the learner's progress (kept in --data-dir, $LBTUTOR_HOME or the user data folder), "
         "or move it between machines with export and import.",
     )
+    from lbtutor.cli import add_folder_options
+
     p.add_argument("--json", action="store_true", help="print the learner's state as one JSON object")
+    add_folder_options(p, subcommand=True)
     actions = p.add_subparsers(dest="action", metavar="ACTION")
     e = actions.add_parser("export", help="write all progress to FILE as JSON", description="Write all progress to FILE as JSON ('-' for standard output).")
     e.add_argument("file", metavar="FILE")
+    add_folder_options(e, subcommand=True)
     i = actions.add_parser(
         "import",
         help="merge progress from FILE (a previous export)",
         description="Merge progress from FILE. Records already here are kept; nothing newer is replaced by something older.",
     )
     i.add_argument("file", metavar="FILE")
+    add_folder_options(i, subcommand=True)
 
 
 def run(args) -> int:

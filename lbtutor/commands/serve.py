@@ -37,6 +37,10 @@ def add_parser(sub) -> None:
     p.add_argument("--port", type=_port, default=DEFAULT_PORT, metavar="PORT", help=f"port to listen on (default {DEFAULT_PORT})")
     p.add_argument("--public-url", metavar="URL",
                    help="the address browsers use to reach the server, if not http://HOST:PORT (e.g. behind a proxy)")
+    from lbtutor.cli import add_display_options, add_folder_options
+
+    add_folder_options(p, subcommand=True)  # every tab's tutor uses these folders
+    add_display_options(p, subcommand=True)  # ... and these display options
 
 
 def _port(text: str) -> int:

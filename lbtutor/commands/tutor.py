@@ -7,13 +7,14 @@ from pathlib import Path
 
 
 def add_parser(sub) -> None:
-    from lbtutor.cli import add_display_options
+    from lbtutor.cli import add_display_options, add_folder_options
 
     p = sub.add_parser(
         "tutor",
         help="open the tutor (the default when no command is given)",
-        description="Open the tutor. Use the top-level --lessons and --data-dir options to change folders.",
+        description="Open the tutor: the course map, lessons with live labs and checks.",
     )
+    add_folder_options(p, subcommand=True)
     add_display_options(p, subcommand=True)
 
 

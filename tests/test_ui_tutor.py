@@ -56,7 +56,6 @@ async def test_course_map_lists_every_module_with_progress_and_minutes(lessons, 
         assert course_map.row_count == 9  # eight lessons and the broken ninth
         first = [str(cell) for cell in course_map.get_row("basics")]
         assert first == ["1", "Load Balancing Fundamentals", "▱▱▱▱▱ 0/3", "0/2 right", "25 min"]
-        assert text_of(app.screen.query_one("#continue")) if False else True
         assert "Start (c)" in str(app.screen.query_one("#continue").label)
 
 
@@ -282,6 +281,20 @@ async def test_quit_restart_and_continue_at_the_same_step(lessons, isolated_home
         assert step_title(again) == "Three servers"
         check = again.screen.page.query_one(CheckBlockView)
         assert check.answered and check.picked == {"b"} and not check.correct
+
+
+async def test_the_continue_button_grows_with_its_label_when_the_learner_comes_back(lessons, isolated_home):
+    app = tutor(lessons, isolated_home)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await started(app, pilot)
+        await pilot.press("enter", "right")  # the second step has a longer title than the first
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        button = app.screen.query_one("#continue")
+        label = str(button.label)
+        assert "Continue (c)" in label and label.endswith("(2/3)")
+        assert button.region.width >= len(label)  # drawn whole, not cut to the first label's width
 
 
 async def test_reset_progress_asks_first(lessons, isolated_home):

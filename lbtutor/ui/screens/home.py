@@ -107,6 +107,7 @@ class HomeScreen(Screen[None]):
         step = lesson.steps[index]
         button.label = Content(f"▶ {verb} (c): {lesson.title} › {step.title} ({index + 1}/{len(lesson.steps)})")
         button.disabled = False
+        button.refresh(layout=True)  # Button.label repaints only: width auto kept the old label's width
 
     def _show_practice(self) -> None:
         """How many review items are due today and the streak, with the keys that act on them."""

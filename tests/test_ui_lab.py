@@ -10,12 +10,14 @@ from lbtutor.sim.config import ConfigError
 from lbtutor.sim.lab_session import LabSession
 from lbtutor.sim.presets import MAX_RATE, PRESETS, LabSetup, ServerSetup
 from lbtutor.sim.scenario_code import ScenarioCodeError, ScenarioSpec, decode, encode
+from lbtutor.sim.theory import mmc_mean
 from lbtutor.ui.app import make_app
 from lbtutor.ui.screens.lab import LabScreen
 from lbtutor.ui.widgets.code_dialog import CodeDialog
 from lbtutor.ui.widgets.compare_view import LabPane
 from lbtutor.ui.widgets.config_panel import BALANCERS, CONFIG_LINES
 from lbtutor.ui.widgets.lab_bars import LabBars
+from lbtutor.ui.widgets.lab_metrics import metrics_content
 from lbtutor.ui.widgets.lab_status import LabStatus
 from lbtutor.ui.widgets.server_editor import ServerEditor
 
@@ -336,6 +338,45 @@ def test_compared_algorithms_see_the_very_same_arrivals_and_demands():
     # ...and the algorithms did make different choices with them.
     loads = [[s.served for s in p.snapshot.servers] for p in session.panes]
     assert loads[0] != loads[1]
+
+
+# ------------------------------------------------------------------------------ theory
+def test_theory_mean_stands_beside_the_live_one_for_identical_servers_with_unbounded_queues():
+    """Random routing to 4 identical servers of 4 workers is four M/M/4 queues at 16 req/s each:
+    Erlang C says 349 ms. The lab's guard against runaway queues (LAB_QUEUE_CAP) is no queue
+    limit to theory, so the figure is shown; 20 simulated minutes land within 10% of it (about
+    three standard errors at that length; seeds 1-8 fell within 8%)."""
+    session = LabSession(LabSetup.from_preset("identical", ("random",), seed=1))
+    latencies: list[float] = []
+    record = session.sims[0].on_complete
+
+    def also_keep(sim, req, server):
+        record(sim, req, server)
+        latencies.append(sim.env.now - req.arrival)
+
+    session.sims[0].on_complete = also_keep
+    session.advance_to(1200)
+    pane = session.panes[0]
+    assert pane.theory["model"] == "M/M/4 per server (random routing)"
+    assert pane.theory["mean_latency"] == pytest.approx(mmc_mean(16.0, 5.0, 4))
+    assert sum(latencies) / len(latencies) == pytest.approx(pane.theory["mean_latency"], rel=0.10)
+    assert metrics_content(pane).plain.splitlines()[-1].startswith("Theory     mean 349 ms (M/M/4 per server")
+
+
+def test_theory_is_a_lower_bound_for_least_connections_and_absent_where_no_model_fits():
+    session = LabSession(LabSetup.from_preset("identical", ("least-connections",)))
+    session.advance_to(5)
+    assert session.panes[0].theory["lower_bound"]
+    assert "mean ≥ 219 ms (no balancer beats one central queue)" in metrics_content(session.panes[0]).plain
+    session.take_down("s2")  # a dead server fails what it is sent: no closed form for that
+    assert session.panes[0].theory is None
+    session.bring_up("s2")
+    assert session.panes[0].theory is not None
+    for setup in (LabSetup.from_preset("mixed-sizes"), LabSetup.from_preset("long-lived"), LabSetup.from_preset("bursts")):
+        session = LabSession(setup)
+        session.advance_to(5)
+        assert session.panes[0].theory is None, setup.preset
+        assert "no closed form fits this setup" in metrics_content(session.panes[0]).plain
 
 
 # ------------------------------------------------------------------------------ codes

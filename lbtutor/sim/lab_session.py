@@ -13,6 +13,7 @@ import random
 from collections import deque
 from dataclasses import dataclass, replace
 
+from lbtutor.sim import theory
 from lbtutor.sim.balancers import ALGORITHMS
 from lbtutor.sim.config import SERVICE_DISTS, ConfigError
 from lbtutor.sim.live import LiveRun
@@ -128,6 +129,7 @@ class PaneView:
     run: RunStats | None
     window_dropped: int
     window_failed: int
+    theory: dict | None = None  # queueing theory's figures where a closed form fits the setup
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,7 @@ class LabSession:
         self._next_sample = 0.0
         self._next_chart = 0.0
         self._chart_dt = CHART_DT
+        self._theory_cache: dict[int, tuple[tuple, dict | None]] = {}
         if scenario is not None:
             self._start_scenario(scenario, speed, paused)
         else:
@@ -330,7 +333,8 @@ class LabSession:
                     side.counts.append((snap.time, snap.dropped, snap.failed))
                 window_dropped, window_failed = self._window_losses(side, snap)
             algorithm = self.setup.algorithms[i] if not self.is_scenario else None
-            views.append(PaneView(pane.label, algorithm, snap, pane.note, run, window_dropped, window_failed))
+            figures = snap.theory if self.is_scenario else self._theory(i, snap)
+            views.append(PaneView(pane.label, algorithm, snap, pane.note, run, window_dropped, window_failed, figures))
         if chart:
             if thinned:
                 self._chart_dt *= 2  # half the points are gone: sample half as often from now on
@@ -339,6 +343,31 @@ class LabSession:
         if sample:
             self._next_sample = (math.floor(self.run.now / CHART_DT + 1e-9) + 1) * CHART_DT
         self.panes = views
+
+    def _theory(self, index: int, snap: Snapshot) -> dict | None:
+        """Theory for a sandbox pane. The engine's own (snap.theory) gives up on any queue limit,
+        and every lab server has one: LAB_QUEUE_CAP's share, a guard against runaway memory that
+        never binds below capacity. Where the setup itself sets no limit, the queues are
+        unbounded as far as theory is concerned. A server that is down fails what it is sent,
+        which no closed form here describes."""
+        if self.setup.shape.queue_limit:
+            return snap.theory
+        sim = self.sims[index]
+        pool = sim.pool
+        if not pool or sim.traffic.rate_fn is not None or any(s.state == "down" for s in pool):
+            return None
+        key = (sim.algorithm, sim.traffic.rate, sim.traffic.service_mean, sim.traffic.service_dist,
+               tuple((s.workers, s.speed, s.weight) for s in pool))
+        cached = self._theory_cache.get(index)
+        if cached is None or cached[0] != key:
+            figures = theory.predict(
+                algorithm=sim.algorithm, servers=len(pool), workers=[s.workers for s in pool],
+                speeds=[s.speed for s in pool], weights=[s.weight for s in pool],
+                arrival_rate=sim.traffic.rate, service_rate=1.0 / sim.traffic.service_mean,
+                service_dist=sim.traffic.service_dist, queue_limit=0,
+            )
+            cached = self._theory_cache[index] = (key, figures)
+        return cached[1]
 
     @staticmethod
     def _window_losses(side: _Side, snap: Snapshot) -> tuple[int, int]:

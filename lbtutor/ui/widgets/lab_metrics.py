@@ -67,7 +67,7 @@ def metrics_content(pane: PaneView) -> Content:
 
 
 def theory_content(pane: PaneView) -> Content:
-    theory = pane.snapshot.theory
+    theory = pane.theory
     live = pane.snapshot.recent.mean
     if not theory:
         return Content.styled("no closed form fits this setup: only the simulation can tell", "italic $text-muted")

@@ -19,6 +19,7 @@ from lbtutor.ui.widgets.config_panel import BALANCERS, CONFIG_LINES
 from lbtutor.ui.widgets.lab_bars import LabBars
 from lbtutor.ui.widgets.lab_metrics import metrics_content
 from lbtutor.ui.widgets.lab_status import LabStatus
+from lbtutor.ui.widgets.server_bars import next_scale
 from lbtutor.ui.widgets.server_editor import ServerEditor
 
 SIZE = (120, 36)
@@ -326,6 +327,52 @@ async def test_a_wide_terminal_compares_more_algorithms_side_by_side(tmp_path):
         assert len(panes) == 3 and len({p.region.y for p in panes}) == 1  # one row: side by side
         await pilot.press("C")
         assert len(screen.session.setup.algorithms) == 3
+
+
+async def test_compared_bars_share_one_scale_so_equal_loads_are_equal_lengths(tmp_path):
+    """Round robin piles long-lived connections onto one server (8 busy + 16 queued); least
+    connections does not. Drawn each on its own scale, 4 busy connections were 2 cells on the
+    left and 4 on the right, and the capacity mark sat in different columns."""
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot, LabSetup.from_preset("long-lived", ("round-robin", "least-connections")))
+        screen.session.advance_to(110)  # seed 1: round robin's pile-up at its worst
+        screen.draw()
+        await pilot.pause()
+        peaks = [max(s.active for s in p.snapshot.servers) for p in screen.session.panes]
+        assert peaks[0] > 2 * 8 >= peaks[1]  # only round robin needs a longer scale
+        assert bars(screen, 0)._scale == bars(screen, 1)._scale == peaks[0]
+        capacity_columns = {row.index("│") for i in (0, 1) for row in rows(screen, i) if "│" in row}
+        assert len(capacity_columns) == 1
+
+
+async def test_a_new_run_measures_its_bars_afresh(tmp_path):
+    """Past capacity the queues grow to hundreds and the bar scale with them; after r (or a new
+    preset) the run starts from nothing, and full workers fill the bar to its capacity mark
+    again instead of a single cell."""
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot, LabSetup.from_preset("identical").with_(arrival_rate=200.0))
+        screen.session.advance_to(20)
+        screen.draw()
+        assert bars(screen)._scale > 100
+        await pilot.press("r")
+        assert bars(screen)._scale == 8  # twice the 4 workers: capacity mid-bar
+        await pilot.press("t")
+        assert bars(screen)._scale == 8
+
+
+def test_bars_shrink_back_once_a_queue_has_drained():
+    """The scale grows at once and holds while the need moves within half of it (no jumping
+    about); once the rows need less than half, it shrinks over a few seconds of frames."""
+    scale = next_scale(1, 8)
+    assert scale == 8
+    assert next_scale(next_scale(scale, 2000), 1500) == 2000
+    scale = 2000
+    for _ in range(150):  # five seconds at 30 frames a second
+        scale = next_scale(scale, 8)
+    assert scale == 16
+    assert next_scale(16, 8) == 16 and next_scale(16, 12) == 16
 
 
 def test_compared_algorithms_see_the_very_same_arrivals_and_demands():

@@ -190,6 +190,7 @@ class LabSession:
         self._next_chart = 0.0
         self._chart_dt = CHART_DT
         self._theory_cache: dict[int, tuple[tuple, dict | None]] = {}
+        self.generation = 0  # counts the runs this session started: a new one restarts from t = 0
         if scenario is not None:
             self._start_scenario(scenario, speed, paused)
         else:
@@ -218,6 +219,7 @@ class LabSession:
         speed = old.speed if speed is None and old else (speed or 1.0)
         paused = old.paused if paused is None and old else bool(paused)
         self.spec = None
+        self.generation += 1
         self.sims = self.setup.build(lab_simulation, record=self.record_arrivals)
         self.sides = [_Side(slug) for slug in self.setup.algorithms]
         for sim, side in zip(self.sims, self.sides, strict=True):
@@ -263,6 +265,7 @@ class LabSession:
         except ScenarioError as exc:
             raise ConfigError(str(exc)) from None
         self.spec = spec
+        self.generation += 1
         self.sims = []
         self.run = LiveRun(run, speed=speed, paused=paused)
         self.sides = []

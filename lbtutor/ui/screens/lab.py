@@ -176,6 +176,7 @@ class LabScreen(Screen[None]):
         self._pacer = FramePacer(DEFAULT_FPS)
         self._last_text = 0.0
         self._shown = False
+        self._drawn_run: tuple[LabSession, int] | None = None
 
     @classmethod
     def from_lab_block(cls, block, **kwargs) -> LabScreen:
@@ -279,6 +280,10 @@ class LabScreen(Screen[None]):
             return  # not yet composed, or closed already (is_mounted stays true after esc)
         panes = session.panes
         comparing = session.comparing
+        run = (session, session.generation)
+        if run != self._drawn_run:  # a new run: bars are measured against its peaks, not the last one's
+            self._drawn_run = run
+            self.query_one(LabPanes).reset_scale()
         if not text:
             self.query_one(LabPanes).show_bars(panes, selected=session.selected)
             self._draw_chart()

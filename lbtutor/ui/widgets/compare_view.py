@@ -14,6 +14,7 @@ from textual.content import Content
 from lbtutor.sim.lab_session import PaneView, Verdict, seconds_text
 from lbtutor.ui.widgets.lab_bars import LabBars
 from lbtutor.ui.widgets.lab_text import LabText
+from lbtutor.ui.widgets.server_bars import scale_need
 
 MAX_PANES = 4
 MIN_PANE_WIDTH = 52  # below this per pane, panes stack
@@ -63,7 +64,7 @@ class LabPane(Vertical):
 
     def show(
         self, pane: PaneView, *, selected: str | None, title: str, badges: str, figures: Content | None,
-        row_height: int, active: bool, winner: bool,
+        row_height: int, active: bool, winner: bool, need: int | None = None,
     ) -> None:
         if self.border_title != title:
             self.border_title = title
@@ -74,7 +75,7 @@ class LabPane(Vertical):
         self.query_one(".pane-counts", LabText).show(counts_content(pane, figures is not None))
         bars = self.query_one(LabBars)
         bars.set_row_height(row_height)
-        bars.show(pane.snapshot, selected)
+        bars.show(pane.snapshot, selected, need=need)
         box = self.query_one(".pane-figures", LabText)
         box.display = figures is not None
         if figures is not None:
@@ -118,6 +119,7 @@ class LabPanes(Horizontal):
     ) -> None:
         self._count = len(panes)
         self._restack()
+        need = _shared_need(panes)
         for view in self.query_children(LabPane):
             i = view.index
             if i >= len(panes):
@@ -147,14 +149,26 @@ class LabPanes(Horizontal):
                 row_height=row_height,
                 active=comparing and i == active,
                 winner=winner,
+                need=need,
             )
-
 
     def show_bars(self, panes: list[PaneView], *, selected: str | None) -> None:
         """Only the load bars (between redraws of the numbers)."""
+        need = _shared_need(panes)
         for view in self.query_children(LabPane):
             if view.index < len(panes) and view.display:
-                view.query_one(LabBars).show(panes[view.index].snapshot, selected)
+                view.query_one(LabBars).show(panes[view.index].snapshot, selected, need=need)
+
+    def reset_scale(self) -> None:
+        """A new run starts: every pane measures its bars afresh, all on one scale again."""
+        for bars in self.query(LabBars):
+            bars.reset_scale()
+
+
+def _shared_need(panes: list[PaneView]) -> int:
+    """One bar scale for every pane: side by side, four connections are as long on the left as
+    on the right, so the eye compares the algorithms and not their scales."""
+    return max((scale_need(p.snapshot) for p in panes), default=1)
 
 
 def counts_content(pane: PaneView, comparing: bool = False) -> Content:

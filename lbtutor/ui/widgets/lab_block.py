@@ -26,6 +26,7 @@ from textual.widgets import Digits, Static
 
 from lbtutor.ui.frame_rate import DEFAULT_FPS, FramePacer
 from lbtutor.ui.widgets.lab_bars import MAX_ROW_HEIGHT, LabBars
+from lbtutor.ui.widgets.server_bars import scale_need
 from lbtutor.units import metric, seconds
 
 if TYPE_CHECKING:
@@ -121,7 +122,7 @@ class LabPane(Vertical):
         yield PaneFigures()
         yield LabBars()
 
-    def show(self, label: str, note: str, snapshot: Snapshot) -> None:
+    def show(self, label: str, note: str, snapshot: Snapshot, need: int | None = None) -> None:
         self.query_one(".pane-label", Static).update(Content(label))
         counts = self.query_one(".pane-counts", Static)
         figures = self.query_one(PaneFigures)
@@ -132,7 +133,7 @@ class LabPane(Vertical):
         note_widget.update(Content(note))
         if figures.display:
             figures.show(snapshot)
-        self.query_one(LabBars).show(snapshot)
+        self.query_one(LabBars).show(snapshot, need=need)
 
     def set_size(self, row_height: int, figures: bool) -> None:
         """Presenter mode: `row_height` lines per server, and the large digits or not."""
@@ -393,8 +394,9 @@ class LabBlockView(Vertical):
             self.call_after_refresh(self.draw)
             return
         self._fit(views, panes)
+        need = max(scale_need(pane.snapshot) for pane in panes) if panes else None  # side by side: one scale
         for view, pane in zip(views, panes, strict=True):
-            view.show(pane.label, pane.note, pane.snapshot)
+            view.show(pane.label, pane.note, pane.snapshot, need)
         if self.lab.is_engine and len(self.lab.algorithms) > 1:
             self.query_one(".lab-algorithms", Static).update(self._algorithms_line())
         if not self.lab.is_engine:

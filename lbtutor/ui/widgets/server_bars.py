@@ -24,6 +24,7 @@ STATE_LABELS = {
 OUT_OF_ROTATION = "⊘ out"
 BUSY, QUEUED, EMPTY, CAPACITY = "█", "▒", "·", "│"
 MIN_BAR = 6
+SHRINK = 0.96  # per frame, while the bar scale is more than twice what the rows need
 
 
 class ServerBars(Widget):
@@ -62,17 +63,18 @@ class ServerBars(Widget):
         self._scale = 1  # bar length in connections; only grows, so bars don't jump about
         self._rows = 0
 
-    def show(self, snapshot: Snapshot, selected: str | None = None) -> None:
+    def show(self, snapshot: Snapshot, selected: str | None = None, *, need: int | None = None) -> None:
+        """Draw `snapshot`. Bars side by side pass the `need` of them all (see `scale_need`), so
+        the same number of connections is the same length in every one."""
         self.snapshot = snapshot
         self.selected = selected
-        peak = max((s.active for s in snapshot.servers), default=0)
-        capacity = max((s.workers for s in snapshot.servers), default=1)
-        self._scale = max(self._scale, peak, 2 * capacity)
+        self._scale = next_scale(self._scale, scale_need(snapshot) if need is None else need)
         rows = len(snapshot.servers)
         self.refresh(layout=rows != self._rows)
         self._rows = rows
 
     def reset_scale(self) -> None:
+        """A new run: the bars' length is measured afresh, not against the last run's peak."""
         self._scale = 1
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
@@ -140,6 +142,26 @@ class ServerBars(Widget):
         rest = "".join(chars[busy + max(0, queued):])
         segments.append(Segment(rest, style("server-bars--empty")))
         return segments
+
+
+def scale_need(snapshot: Snapshot) -> int:
+    """Connections a full bar should stand for now: the busiest server, and at least twice the
+    worker count, so capacity (the `│`) sits mid-bar while nothing queues."""
+    peak = max((s.active for s in snapshot.servers), default=0)
+    capacity = max((s.workers for s in snapshot.servers), default=1)
+    return max(peak, 2 * capacity)
+
+
+def next_scale(scale: float, need: int) -> float:
+    """The bar scale after a frame that needs `need`: it grows at once, so no bar overflows; it
+    stays while the need is within half of it, so bars do not jump about; past that it shrinks
+    by SHRINK a frame (four seconds at 30 frames from a queue of 2,000 back to 8 workers), so
+    bars that a burst squeezed to a cell grow back once the queues drain."""
+    if need >= scale:
+        return need
+    if 2 * need < scale:
+        return max(2 * need, scale * SHRINK)
+    return scale
 
 
 def _short(value: float) -> str:

@@ -375,6 +375,29 @@ def test_bars_shrink_back_once_a_queue_has_drained():
     assert next_scale(16, 8) == 16 and next_scale(16, 12) == 16
 
 
+async def test_a_narrow_pane_keeps_every_count_with_its_word(tmp_path):
+    """Side by side at 120 columns a pane has 52 cells: "5,431 arrived · 4,120 done · 31 in
+    flight · 1,280 lost" lost its last word ("lost"). The in-flight count (the difference of
+    the others) gives way first."""
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        setup = LabSetup.from_preset("identical", ("least-connections", "round-robin")).with_(
+            servers=(ServerSetup(down=True), *[ServerSetup()] * 31), arrival_rate=512.0,
+        )
+        screen = await _open(app, pilot, setup)
+        screen.session.advance_to(10)
+        screen.draw()
+        await pilot.pause()
+        counts = screen.query(".pane-counts").first()
+        width = counts.content_region.width
+        text = plain(counts)
+        snap = screen.session.panes[0].snapshot
+        assert text.endswith(" lost") and "in flight" not in text
+        assert len(text) <= width < len(text) + len(f" · {snap.in_flight:,} in flight")
+        arrived, done, lost = (int(part.split()[0].replace(",", "")) for part in text.split(" · "))
+        assert (arrived, done, lost) == (snap.arrived, snap.completed, snap.dropped + snap.failed)
+
+
 def test_compared_algorithms_see_the_very_same_arrivals_and_demands():
     setup = LabSetup.from_preset("bursts", ("round-robin", "least-connections", "ip-hash"), seed=11)
     session = LabSession(setup, record_arrivals=True)

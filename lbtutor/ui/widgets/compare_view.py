@@ -44,7 +44,7 @@ class LabPane(Vertical):
         border: heavy $success;
     }
     LabPane > .pane-counts {
-        height: 1;
+        height: auto;
         color: $text-muted;
     }
     LabPane > .pane-figures {
@@ -72,7 +72,8 @@ class LabPane(Vertical):
             self.border_subtitle = badges
         self.set_class(active, "-active")
         self.set_class(winner, "-winner")
-        self.query_one(".pane-counts", LabText).show(counts_content(pane, figures is not None))
+        counts = self.query_one(".pane-counts", LabText)
+        counts.show(counts_content(pane, figures is not None, counts.content_region.width))
         bars = self.query_one(LabBars)
         bars.set_row_height(row_height)
         bars.show(pane.snapshot, selected, need=need)
@@ -171,9 +172,14 @@ def _shared_need(panes: list[PaneView]) -> int:
     return max((scale_need(p.snapshot) for p in panes), default=1)
 
 
-def counts_content(pane: PaneView, comparing: bool = False) -> Content:
+def counts_content(pane: PaneView, comparing: bool = False, width: int = 0) -> Content:
+    """Arrived, done, in flight and lost, on one line of `width` cells where they fit. Narrow
+    (side by side, big counts) the in-flight count goes first, as it is the difference of the
+    others; past that the figures wrap between themselves, never cutting one off its word."""
     snap = pane.snapshot
-    parts = [f"{snap.arrived:,} arrived · {snap.completed:,} done · {snap.in_flight:,} in flight"]
+    parts = [f"{snap.arrived:,} arrived", f"{snap.completed:,} done"]
+    in_flight = f"{snap.in_flight:,} in flight"
+    parts.append(in_flight)
     if comparing:  # narrower boxes: dropped and failed together, as the verdict counts them
         if snap.dropped + snap.failed:
             parts.append(f"{snap.dropped + snap.failed:,} lost")
@@ -182,10 +188,20 @@ def counts_content(pane: PaneView, comparing: bool = False) -> Content:
             parts.append(f"{snap.dropped:,} dropped")
         if snap.failed:
             parts.append(f"{snap.failed:,} failed")
-    text = " · ".join(parts)
     if pane.note:
-        text += f" · {pane.note}"
-    return Content(text)
+        parts.append(pane.note)
+    separator = " · "
+    if width and len(separator.join(parts)) > width:
+        parts.remove(in_flight)
+    if not width:
+        return Content(separator.join(parts))
+    lines: list[str] = []
+    for part in parts:
+        if lines and len(lines[-1]) + len(separator) + len(part) <= width:
+            lines[-1] += separator + part
+        else:
+            lines.append(part)
+    return Content("\n".join(lines))
 
 
 def figures_content(pane: PaneView) -> Content:

@@ -19,7 +19,7 @@ from lbtutor.ui.widgets.config_panel import BALANCERS, CONFIG_LINES
 from lbtutor.ui.widgets.lab_bars import LabBars
 from lbtutor.ui.widgets.lab_metrics import metrics_content
 from lbtutor.ui.widgets.lab_status import LabStatus
-from lbtutor.ui.widgets.server_bars import next_scale
+from lbtutor.ui.widgets.server_bars import BAR_FIELDS, next_scale, row_key
 from lbtutor.ui.widgets.server_editor import ServerEditor
 
 SIZE = (120, 36)
@@ -396,6 +396,46 @@ async def test_a_narrow_pane_keeps_every_count_with_its_word(tmp_path):
         assert len(text) <= width < len(text) + len(f" · {snap.in_flight:,} in flight")
         arrived, done, lost = (int(part.split()[0].replace(",", "")) for part in text.split(" · "))
         assert (arrived, done, lost) == (snap.arrived, snap.completed, snap.dropped + snap.failed)
+
+
+async def test_a_frame_redraws_only_the_server_rows_that_changed(tmp_path):
+    """32 servers side by side at 30 frames a second: redrawing every row every frame was most
+    of compare mode's CPU. Between text redraws a row is redrawn when its bar changed; at a text
+    redraw, when anything in it changed; and what the screen shows is always the current run."""
+    app = _app(tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        setup = LabSetup.from_preset("identical", ("least-connections", "round-robin")).with_(
+            servers=tuple(ServerSetup() for _ in range(32)), arrival_rate=512.0,
+        )
+        screen = await _open(app, pilot, setup)
+        screen.session.advance_to(5)
+        screen.draw()
+        await pilot.pause()
+        widget = bars(screen, 0)
+        drawn: list[int] = []
+        render_line = widget.render_line
+
+        def counting(y):
+            drawn.append(y)
+            return render_line(y)
+
+        widget.render_line = counting
+        before = [row_key(s) for s in screen.session.panes[0].snapshot.servers]
+        screen.session.run._advance(5.01)  # a tenth of a frame at 1×: a few servers change
+        screen.session.refresh()
+        screen.draw(text=False)
+        await pilot.pause()
+        after = [row_key(s) for s in screen.session.panes[0].snapshot.servers]
+        bar_changed = {y for y, (a, b) in enumerate(zip(before, after, strict=True)) if a[:BAR_FIELDS] != b[:BAR_FIELDS]}
+        assert 0 < len(bar_changed) < 16
+        assert set(drawn) == bar_changed
+        drawn.clear()
+        screen.draw(text=True)
+        await pilot.pause()
+        assert set(drawn) == {y for y, (a, b) in enumerate(zip(before, after, strict=True)) if a != b} - bar_changed
+        shown = [line.text for line in widget._styles_cache.render_widget(widget, widget.size.region)]
+        widget.refresh()
+        assert shown == [line.text for line in widget._styles_cache.render_widget(widget, widget.size.region)]
 
 
 def test_compared_algorithms_see_the_very_same_arrivals_and_demands():

@@ -158,7 +158,7 @@ class LabPanes(Horizontal):
         need = _shared_need(panes)
         for view in self.query_children(LabPane):
             if view.index < len(panes) and view.display:
-                view.query_one(LabBars).show(panes[view.index].snapshot, selected, need=need)
+                view.query_one(LabBars).show(panes[view.index].snapshot, selected, need=need, numbers=False)
 
     def reset_scale(self) -> None:
         """A new run starts: every pane measures its bars afresh, all on one scale again."""

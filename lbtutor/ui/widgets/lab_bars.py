@@ -77,7 +77,7 @@ class LabBars(ServerBars):
         segments = [Segment(" " * head), *row[HEAD_SEGMENTS:-1], Segment(" " * tail)]
         strip = Strip(segments).adjust_cell_length(width)
         if server.name == self.selected:
-            strip = strip.apply_style(self.get_component_rich_style("server-bars--selected"))
+            strip = strip.apply_style(self.style_of("server-bars--selected"))
         return strip.apply_style(self.rich_style)
 
     def on_click(self, event: events.Click) -> None:

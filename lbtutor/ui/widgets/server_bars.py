@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -24,6 +24,7 @@ STATE_LABELS = {
 OUT_OF_ROTATION = "⊘ out"
 BUSY, QUEUED, EMPTY, CAPACITY = "█", "▒", "·", "│"
 MIN_BAR = 6
+HOT = 0.9  # utilisation from which a bar is drawn in the warning colour
 SHRINK = 0.96  # per frame, while the bar scale is more than twice what the rows need
 
 
@@ -56,26 +57,70 @@ class ServerBars(Widget):
     ServerBars > .server-bars--dim { color: $foreground 60%; }
     """
 
+    row_height = 1  # lines per server (LabBars draws taller rows)
+
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None):
         super().__init__(name=name, id=id, classes=classes)
         self.snapshot: Snapshot | None = None
         self.selected: str | None = None
-        self._scale = 1  # bar length in connections; only grows, so bars don't jump about
+        self._scale = 1  # bar length in connections; see next_scale
         self._rows = 0
+        self._marked: list[tuple] = []  # per row: row_key when it was last marked for redrawing
+        self._styles: dict[str, Style] = {}
 
-    def show(self, snapshot: Snapshot, selected: str | None = None, *, need: int | None = None) -> None:
+    def show(
+        self, snapshot: Snapshot, selected: str | None = None, *, need: int | None = None, numbers: bool = True,
+    ) -> None:
         """Draw `snapshot`. Bars side by side pass the `need` of them all (see `scale_need`), so
-        the same number of connections is the same length in every one."""
+        the same number of connections is the same length in every one.
+
+        Only the rows that changed are redrawn: at 32 servers and 30 frames a second most rows
+        are unchanged from one frame to the next, and each costs as much as a line of text.
+        With numbers=False (frames between the lab's text redraws) a row whose bar is the same
+        waits for its served count and utilisation too."""
+        before, before_selected, before_scale = self.snapshot, self.selected, self._scale
         self.snapshot = snapshot
         self.selected = selected
         self._scale = next_scale(self._scale, scale_need(snapshot) if need is None else need)
-        rows = len(snapshot.servers)
-        self.refresh(layout=rows != self._rows)
+        servers = snapshot.servers
+        rows = len(servers)
+        keys = [row_key(s) for s in servers]
+        if rows != self._rows:
+            self.refresh(layout=True)
+        elif before is None or selected != before_selected or self._scale != before_scale or not rows:
+            self.refresh()
+        else:
+            marked = self._marked
+            cut = BAR_FIELDS
+            changed = [
+                y for y, (key, was) in enumerate(zip(keys, marked, strict=True))
+                if (key != was if numbers else key[:cut] != was[:cut])
+            ]
+            if changed:
+                height, width = self.row_height, self.size.width
+                self.refresh(*(Region(0, y * height, width, height) for y in changed))
+                for y in changed:
+                    marked[y] = keys[y]
+            self._rows = rows
+            return
         self._rows = rows
+        self._marked = keys
 
     def reset_scale(self) -> None:
         """A new run: the bars' length is measured afresh, not against the last run's peak."""
         self._scale = 1
+
+    def style_of(self, component: str) -> Style:
+        """A component class's style, kept until styles change (Textual forgets its own copy on
+        every refresh, which is every frame here)."""
+        style = self._styles.get(component)
+        if style is None:
+            style = self._styles[component] = self.get_component_rich_style(component)
+        return style
+
+    def notify_style_update(self) -> None:
+        self._styles = {}
+        super().notify_style_update()
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return max(1, len(self.snapshot.servers)) if self.snapshot else 1
@@ -85,18 +130,18 @@ class ServerBars(Widget):
         snap = self.snapshot
         if snap is None or not snap.servers:
             text = "no servers: add one to take traffic" if snap is not None else ""
-            dim = self.get_component_rich_style("server-bars--dim")
+            dim = self.style_of("server-bars--dim")
             return Strip([Segment(text[:width], dim)]).adjust_cell_length(width).apply_style(self.rich_style)
         if y >= len(snap.servers):
             return Strip.blank(width, self.rich_style)
         server = snap.servers[y]
         strip = Strip(self._row(server, width)).adjust_cell_length(width)
         if server.name == self.selected:
-            strip = strip.apply_style(self.get_component_rich_style("server-bars--selected"))
+            strip = strip.apply_style(self.style_of("server-bars--selected"))
         return strip.apply_style(self.rich_style)
 
     def _row(self, s: ServerView, width: int) -> list[Segment]:
-        style = self.get_component_rich_style
+        style = self.style_of
         plain = Style()
         marker = "▶ " if s.name == self.selected else "  "
         state = STATE_LABELS.get(s.state, s.state)
@@ -119,7 +164,7 @@ class ServerBars(Widget):
         return head + self._bar(s, bar_width) + [Segment(numbers, plain)]
 
     def _bar(self, s: ServerView, width: int) -> list[Segment]:
-        style = self.get_component_rich_style
+        style = self.style_of
         if s.state == "down":
             return [Segment(("✗" + " " * (width - 1)), style("server-bars--down"))]
         scale = self._scale
@@ -133,7 +178,7 @@ class ServerBars(Widget):
         chars += [EMPTY] * (width - len(chars))
         if chars[cap] == EMPTY:
             chars[cap] = CAPACITY
-        busy_style = style("server-bars--hot" if s.utilization >= 0.9 else "server-bars--busy")
+        busy_style = style("server-bars--hot" if s.utilization >= HOT else "server-bars--busy")
         segments = []
         for ch, group_style in ((BUSY, busy_style), (QUEUED, style("server-bars--queued"))):
             n = chars.count(ch)
@@ -142,6 +187,18 @@ class ServerBars(Widget):
         rest = "".join(chars[busy + max(0, queued):])
         segments.append(Segment(rest, style("server-bars--empty")))
         return segments
+
+
+BAR_FIELDS = 9  # row_key's first fields: what the bar and the words beside it show
+
+
+def row_key(s: ServerView) -> tuple:
+    """Everything a server's row shows: the bar (and its name, weight and state) first, then
+    the numbers that change with every completion."""
+    return (
+        s.name, s.weight, s.state, s.in_rotation, s.workers, s.busy, s.active, s.queued, s.utilization >= HOT,
+        s.served, round(100 * s.utilization),
+    )
 
 
 def scale_need(snapshot: Snapshot) -> int:

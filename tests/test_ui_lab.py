@@ -17,7 +17,7 @@ from lbtutor.ui.widgets.code_dialog import CodeDialog
 from lbtutor.ui.widgets.compare_view import LabPane
 from lbtutor.ui.widgets.config_panel import BALANCERS, CONFIG_LINES
 from lbtutor.ui.widgets.lab_bars import LabBars
-from lbtutor.ui.widgets.lab_metrics import metrics_content
+from lbtutor.ui.widgets.lab_metrics import LabMetrics, metrics_content
 from lbtutor.ui.widgets.lab_status import LabStatus
 from lbtutor.ui.widgets.server_bars import BAR_FIELDS, next_scale, row_key
 from lbtutor.ui.widgets.server_editor import ServerEditor
@@ -448,6 +448,25 @@ def test_compared_algorithms_see_the_very_same_arrivals_and_demands():
     # ...and the algorithms did make different choices with them.
     loads = [[s.served for s in p.snapshot.servers] for p in session.panes]
     assert loads[0] != loads[1]
+
+
+async def test_a_narrow_terminal_keeps_the_metrics_table_whole(tmp_path):
+    """At 60 columns the table (72 cells) wrapped every row in two. Now fairness and throughput
+    give way, and each row stays one line with the tail latencies and the lost requests."""
+    app = _app(tmp_path)
+    async with app.run_test(size=(60, 20)) as pilot:
+        screen = await _open(app, pilot)
+        screen.session.advance_to(5)
+        screen.draw()
+        await pilot.pause()
+        metrics = screen.query_one(LabMetrics)
+        lines = plain(metrics).splitlines()
+        assert lines[0].split() == ["p50", "p95", "p99", "dropped", "failed"]
+        assert lines[1].startswith("Last 5 s") and lines[2].startswith("Whole run")
+        assert all(len(line.rstrip()) <= metrics.content_region.width for line in lines[:3])
+    assert metrics_content(screen.session.panes[0]).plain.splitlines()[0].split() == [
+        "done/s", "p50", "p95", "p99", "dropped", "failed", "fairness",
+    ]
 
 
 # ------------------------------------------------------------------------------ theory

@@ -16,6 +16,11 @@ LABEL = 11
 COLUMNS = (("done/s", 9), ("p50", 9), ("p95", 9), ("p99", 9), ("dropped", 9), ("failed", 8), ("fairness", 8))
 
 
+# Narrower than the whole table, columns give way in this order: fairness, then throughput, then
+# the median; the tail and the lost requests stay to the last.
+GIVE_WAY = ("fairness", "done/s", "p50")
+
+
 class LabMetrics(LabText):
     DEFAULT_CSS = """
     LabMetrics {
@@ -25,43 +30,59 @@ class LabMetrics(LabText):
     """
 
     def show(self, pane: PaneView) -> None:  # type: ignore[override]
-        super().show(metrics_content(pane))
+        super().show(metrics_content(pane, self.content_region.width))
 
 
-def _row(label: str, cells: list[tuple[str, str]]) -> list:
+def fitting_columns(width: int) -> list[str]:
+    """The columns that fit in `width` cells (0: all of them)."""
+    names = [name for name, _ in COLUMNS]
+    widths = dict(COLUMNS)
+    for name in GIVE_WAY:
+        if not width or LABEL + sum(widths[n] for n in names) <= width:
+            break
+        names.remove(name)
+    return names
+
+
+def _row(label: str, cells: dict[str, tuple[str, str]], names: list[str]) -> list:
     parts: list = [(f"{label:<{LABEL}}", "bold")]
-    for (text, style), (_name, width) in zip(cells, COLUMNS, strict=False):
-        parts.append((f"{text:<{width}}", style))
+    widths = dict(COLUMNS)
+    for name in names:
+        text, style = cells[name]
+        parts.append((f"{text:<{widths[name]}}", style))
     return parts
 
 
-def metrics_content(pane: PaneView) -> Content:
+def metrics_content(pane: PaneView, width: int = 0) -> Content:
+    """The table, with the columns that fit in `width` cells (see GIVE_WAY)."""
+    names = fitting_columns(width)
+    widths = dict(COLUMNS)
     snap = pane.snapshot
     r = snap.recent
-    header = [(f"{'':<{LABEL}}", "")] + [(f"{name:<{width}}", "$text-muted") for name, width in COLUMNS]
+    header = [(f"{'':<{LABEL}}", "")] + [(f"{name:<{widths[name]}}", "$text-muted") for name in names]
     window = f"Last {snap.window:.0f} s" if snap.window else "Last —"
     parts: list = [*header, "\n"]
-    parts += _row(window, [
-        (f"{snap.throughput:,.1f}", "bold"),
-        (seconds_text(r.p50), "bold"),
-        (seconds_text(r.p95), "bold"),
-        (seconds_text(r.p99), "bold"),
-        (f"{pane.window_dropped:,}", "bold $text-warning" if pane.window_dropped else "bold"),
-        (f"{pane.window_failed:,}", "bold $text-error" if pane.window_failed else "bold"),
-        (f"{snap.jain:.2f}" if snap.jain is not None else "—", "bold"),
-    ])
+    parts += _row(window, {
+        "done/s": (f"{snap.throughput:,.1f}", "bold"),
+        "p50": (seconds_text(r.p50), "bold"),
+        "p95": (seconds_text(r.p95), "bold"),
+        "p99": (seconds_text(r.p99), "bold"),
+        "dropped": (f"{pane.window_dropped:,}", "bold $text-warning" if pane.window_dropped else "bold"),
+        "failed": (f"{pane.window_failed:,}", "bold $text-error" if pane.window_failed else "bold"),
+        "fairness": (f"{snap.jain:.2f}" if snap.jain is not None else "—", "bold"),
+    }, names)
     run = pane.run
     if run is not None:
         since = "Whole run" if run.since == 0 else f"Since {run.since:,.0f} s"
-        parts += ["\n"] + _row(since, [
-            ("", ""),
-            (seconds_text(run.p50), "bold"),
-            (seconds_text(run.p95), "bold"),
-            (seconds_text(run.p99), "bold"),
-            (f"{run.dropped:,}", "bold"),
-            (f"{run.failed:,}", "bold"),
-            ("", ""),
-        ])
+        parts += ["\n"] + _row(since, {
+            "done/s": ("", ""),
+            "p50": (seconds_text(run.p50), "bold"),
+            "p95": (seconds_text(run.p95), "bold"),
+            "p99": (seconds_text(run.p99), "bold"),
+            "dropped": (f"{run.dropped:,}", "bold"),
+            "failed": (f"{run.failed:,}", "bold"),
+            "fairness": ("", ""),
+        }, names)
     parts += ["\n", (f"{'Theory':<{LABEL}}", "bold"), theory_content(pane)]
     return Content.assemble(*parts)
 

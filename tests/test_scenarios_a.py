@@ -116,6 +116,17 @@ def test_with_health_checks_only_requests_sent_before_detection_fail():
     assert m["failed_single"] > 20 * m["failed_pool"]
 
 
+def test_the_log_tells_each_death_and_detection_once_at_its_moment():
+    # The screen prints an entry as "at 60.0 s: <text>", so a text must not carry its own clock
+    # (it read "at 60.0 s: t=60 s: the lone server dies").
+    log = finished("lb-benefits").log
+    assert [(t, text.split(";")[0]) for t, text in log] == [
+        (60.0, "the lone server dies"),
+        (60.0, "s3 dies in the pool"),
+        (65.0, "the balancer notices s3 is down and stops sending it requests"),
+    ]
+
+
 # --------------------------------------------------------------------------------- tiers
 TIER_DEFAULTS = {"edge": (2, 100.0), "web": (4, 20.0), "app": (6, 10.0), "database": (2, 25.0)}
 
@@ -316,6 +327,12 @@ def test_live_clients_move_as_the_static_count_says():
         assert returning > 500
         p = m[f"remapped_fraction_{key}"]
         assert m[f"live_moved_{key}"] == pytest.approx(p, abs=4 * math.sqrt(p * (1 - p) / returning))
+
+
+@pytest.mark.parametrize("change", ["add", "remove"])
+def test_the_log_names_the_server_that_joins_or_leaves_at_the_change(change):
+    log = finished("hash-remap", change=change, duration=70.0).log
+    assert log == [(60.0, "server s5 joins" if change == "add" else "server s4 leaves")]
 
 
 # -------------------------------------------------------------------------------- ip-skew

@@ -103,11 +103,11 @@ class HashRemapRun(ScenarioRun):
     def _change(self, sim) -> None:
         if self.change == "add":
             name = sim.add_server()
-            text = f"t={self.change_at:g} s: server {name} joins"
+            text = f"server {name} joins"
         else:
             name = sim.servers[-1].name
             sim.remove_server(name)
-            text = f"t={self.change_at:g} s: server {name} leaves"
+            text = f"server {name} leaves"
         if sim is next(iter(self.sims.values())):
             self.note(text, self.change_at)
 

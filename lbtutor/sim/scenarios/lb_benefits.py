@@ -39,7 +39,7 @@ class LbBenefitsRun(ScenarioRun):
     def _kill_single(self) -> None:
         self.before["single"] = _counters(self.single)
         self.single.take_down("s1")
-        self.note(f"t={self.kill_at:g} s: the lone server dies; every request now fails", self.kill_at)
+        self.note("the lone server dies; every request now fails", self.kill_at)
 
     def _kill_in_pool(self) -> None:
         self.before["pool"] = _counters(self.pool)
@@ -47,13 +47,13 @@ class LbBenefitsRun(ScenarioRun):
         self.pool.take_down(self.victim)
         held = self.lost_in_flight
         lost = "it held no requests" if held == 0 else f"the {_requests(held)} it held fail"
-        self.note(f"t={self.kill_at:g} s: {self.victim} dies in the pool; {lost}", self.kill_at)
+        self.note(f"{self.victim} dies in the pool; {lost}", self.kill_at)
 
     def _detect(self) -> None:
         self.detected_at = self.pool.now
         self.pool.set_in_rotation(self.victim, False)
         self.note(
-            f"t={self.detected_at:g} s: the balancer notices {self.victim} is down "
+            f"the balancer notices {self.victim} is down "
             "and stops sending it requests",
             self.detected_at,
         )

@@ -19,6 +19,7 @@ from lbtutor.ui.widgets.config_panel import BALANCERS, CONFIG_LINES
 from lbtutor.ui.widgets.lab_bars import LabBars
 from lbtutor.ui.widgets.lab_metrics import LabMetrics, metrics_content
 from lbtutor.ui.widgets.lab_status import LabStatus
+from lbtutor.ui.widgets.latency_chart import LatencyChart
 from lbtutor.ui.widgets.server_bars import BAR_FIELDS, next_scale, row_key
 from lbtutor.ui.widgets.server_editor import ServerEditor
 
@@ -436,6 +437,24 @@ async def test_a_frame_redraws_only_the_server_rows_that_changed(tmp_path):
         shown = [line.text for line in widget._styles_cache.render_widget(widget, widget.size.region)]
         widget.refresh()
         assert shown == [line.text for line in widget._styles_cache.render_widget(widget, widget.size.region)]
+
+
+async def test_the_chart_legend_keeps_every_algorithms_glyph_when_narrow(tmp_path):
+    """Three algorithms compared at 80 columns: the legend ran off the edge and the third
+    algorithm's glyph went with it. The span shortens, then goes, then the title."""
+    app = _app(tmp_path)
+    async with app.run_test(size=(80, 60)) as pilot:
+        screen = await _open(app, pilot, LabSetup.from_preset("identical", ("round-robin", "least-connections", "random")))
+        screen.session.advance_to(300)
+        screen.draw()
+        await pilot.pause()
+        chart = screen.query_one(LatencyChart)
+        series = "● round-robin   ▲ least-connections   ■ random"
+        assert chart.render_line(0).text.rstrip() == f"p99 so far (whole run)  {series}"
+        chart.title = "p99 so far"
+        assert chart.render_line(0).text.rstrip() == f"p99 so far  {series}   {chart.span:,.0f} s ⟶ now"
+        chart.title = "p99 so far, the whole run, on identical requests"
+        assert chart.render_line(0).text.rstrip() == series
 
 
 def test_compared_algorithms_see_the_very_same_arrivals_and_demands():

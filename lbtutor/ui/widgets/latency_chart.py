@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
@@ -137,16 +138,30 @@ class LatencyChart(Widget):
         return Strip(segments).adjust_cell_length(width).apply_style(self.rich_style)
 
     def _legend(self, width: int) -> Strip:
+        """Title, one glyph and label per series, and the span shown. Where that is too wide the
+        span shortens, then goes, then the title: which glyph is which series stays to the last."""
         style = self.get_component_rich_style
-        segments = [Segment(self.title + "  ", style("latency-chart--legend"))] if self.title else []
+        series: list[Segment] = []
         for k, s in enumerate(self.series):
-            segments.append(Segment(f"{s.glyph} ", style(f"latency-chart--s{k % 4}")))
-            segments.append(Segment(f"{s.label}   ", Style()))
+            series.append(Segment(f"{s.glyph} ", style(f"latency-chart--s{k % 4}")))
+            series.append(Segment(f"{s.label}   ", Style()))
         if self.clipped:
-            segments.append(Segment("↑ above the scale   ", style("latency-chart--axis")))
+            series.append(Segment("↑ above the scale   ", style("latency-chart--axis")))
+        title = [Segment(self.title + "  ", style("latency-chart--legend"))] if self.title else []
+        spans: list[list[Segment]] = [[]]
         if self.span > 0:
-            segments.append(Segment(f"{self.span:,.0f} s of the run ⟶ now", style("latency-chart--axis")))
+            spans = [
+                [Segment(f"{self.span:,.0f} s of the run ⟶ now", style("latency-chart--axis"))],
+                [Segment(f"{self.span:,.0f} s ⟶ now", style("latency-chart--axis"))],
+                [],
+            ]
+        candidates = [title + series + span for span in spans] + [series]
+        segments = next((c for c in candidates if _cells(c) <= width), candidates[-1])
         return Strip(segments).adjust_cell_length(width).apply_style(self.rich_style)
+
+
+def _cells(segments: list[Segment]) -> int:
+    return cell_len("".join(seg.text for seg in segments).rstrip())
 
 
 def scale_top(values: list[float]) -> float:

@@ -22,6 +22,7 @@ from lbtutor.ui.widgets.lab_status import LabStatus
 from lbtutor.ui.widgets.latency_chart import LatencyChart
 from lbtutor.ui.widgets.server_bars import BAR_FIELDS, next_scale, row_key
 from lbtutor.ui.widgets.server_editor import ServerEditor
+from lbtutor.units import metric as format_metric
 
 SIZE = (120, 36)
 
@@ -643,6 +644,27 @@ async def test_a_named_scenario_opens_with_its_panes_headline_and_editable_param
         await pilot.pause()
         assert len(screen.session.panes[0].snapshot.servers) == 6
         assert screen.session.code() == encode(ScenarioSpec("long-lived", screen.session.spec.params, 2))
+
+
+async def test_a_scenarios_headline_breaks_lines_between_figures(tmp_path):
+    """The headline wrapped like prose: 'waited short lc' ended one line and its '0.0%' began
+    the next. Each figure now stays whole on its line."""
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot, scenario=ScenarioSpec("long-lived", {}, 1))
+        screen.session.advance_to(40)
+        screen.draw()
+        await pilot.pause()
+        headline = screen.query_one("#lab-headline")
+        lines = plain(headline).splitlines()
+        figures = [figure for line in lines for figure in line.split("   ")]
+        assert len(lines) > 1 and len(figures) == len(screen.session.headline())
+        units = {m.name: m.unit for m in screen.session.run.scenario.scenario.metrics}
+        assert figures == [
+            f"{name.replace('_', ' ')} {format_metric(value, units.get(name, ''))}"
+            for name, value in screen.session.headline().items()
+        ]
+        assert all(len(line) <= headline.content_region.width for line in lines)
 
 
 def test_a_scenario_that_is_not_in_this_build_gives_a_clear_message(monkeypatch):

@@ -371,12 +371,11 @@ class LabScreen(Screen[None]):
         scenario = session.run.scenario.scenario
         values = session.headline() or {}
         units = {m.name: m.unit for m in scenario.metrics}
-        parts: list = []
-        for name, value in values.items():
-            if parts:
-                parts.append("   ")
-            parts += [name.replace("_", " ") + " ", (format_metric(value, units.get(name, "")), "bold")]
-        headline.show(Content.assemble(*parts) if parts else Content("(no figures yet)"))
+        figures = [
+            Content.assemble(name.replace("_", " ") + " ", (format_metric(value, units.get(name, "")), "bold"))
+            for name, value in values.items()
+        ]
+        headline.show(_pack(figures, headline.content_region.width) if figures else Content("(no figures yet)"))
         entries = session.run.scenario.log[-3:]
         log.show(Content("\n".join(f"at {t:.1f} s: {text}" for t, text in entries)))
 
@@ -731,6 +730,18 @@ class LabScreen(Screen[None]):
             self.app.pop_screen()
         else:
             self.app.exit()
+
+
+def _pack(figures: list[Content], width: int, gap: str = "   ") -> Content:
+    """Figures side by side, lines broken between figures, never inside one ('waited short
+    lc' on one line and its '0.0%' on the next)."""
+    lines: list[Content] = []
+    for figure in figures:
+        if lines and (not width or lines[-1].cell_length + len(gap) + figure.cell_length <= width):
+            lines[-1] = Content.assemble(lines[-1], gap, figure)
+        else:
+            lines.append(figure)
+    return Content("\n").join(lines)
 
 
 def _sentence(text: str) -> str:

@@ -319,6 +319,20 @@ async def test_compare_mode_shows_two_algorithms_on_identical_traffic_and_calls_
         assert not session.comparing and session.setup.algorithms == ("weighted-round-robin",)
 
 
+async def test_compare_mode_says_whose_figures_the_metrics_table_shows(tmp_path):
+    """The table under the panes showed one side's figures without saying which."""
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("c")
+        metrics = screen.query_one(LabMetrics)
+        assert plain(metrics).startswith("2. least-connections in detail (tab: the next side)\n")
+        await pilot.press("tab")
+        assert plain(metrics).startswith("1. round-robin in detail")
+        await pilot.press("c")
+        assert plain(metrics).split()[0] == "done/s"  # alone, the table needs no caption
+
+
 async def test_a_wide_terminal_compares_more_algorithms_side_by_side(tmp_path):
     app = _app(tmp_path)
     async with app.run_test(size=(170, 40)) as pilot:

@@ -312,7 +312,11 @@ class LabScreen(Screen[None]):
         metrics = self.query_one(LabMetrics)
         metrics.display = not session.is_scenario and bool(panes)
         if metrics.display:
-            metrics.show(panes[session.active_side if comparing else 0])
+            if comparing:
+                side = session.active_side
+                metrics.show(panes[side], f"{side + 1}. {panes[side].label} in detail (tab: the next side)")
+            else:
+                metrics.show(panes[0])
         self._draw_scenario_extras()
         self._draw_chart()
         self._draw_side()

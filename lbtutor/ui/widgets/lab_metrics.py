@@ -29,8 +29,10 @@ class LabMetrics(LabText):
     }
     """
 
-    def show(self, pane: PaneView) -> None:  # type: ignore[override]
-        super().show(metrics_content(pane, self.content_region.width))
+    def show(self, pane: PaneView, caption: str | None = None) -> None:  # type: ignore[override]
+        """The table for `pane`; a caption above it says whose figures they are (compare mode)."""
+        table = metrics_content(pane, self.content_region.width)
+        super().show(Content.assemble((caption, "bold"), "\n", table) if caption else table)
 
 
 def fitting_columns(width: int) -> list[str]:

@@ -300,6 +300,27 @@ def test_pool_utilisation_is_the_work_sent_over_the_workers_there():
     assert m["utilization_static_pool"] < 0.01  # only cache misses of 5 ms requests get there
 
 
+def notes_at(name: str, times: tuple[float, ...], **params) -> list[list[str]]:
+    """The pane notes a learner reads at each of these moments of a live run."""
+    run = get(name).build(params, seed=1)
+    seen = []
+    for t in times:
+        run.advance_to(t)
+        seen.append([pane.note for pane in run.panes()])
+    return seen
+
+
+def test_the_balancer_pane_says_where_the_dead_server_stands_and_leaves_counting_to_the_counts():
+    # s1 dies at 20 s; its third failed probe takes it out at detected_at (25.6 s with seed 1).
+    # The counts beside a note already say "61 failed": the note used to say it again.
+    detected = finished("dns-ttl").checker.health["s1"].detected_at[0]
+    before, blind, after = notes_at("dns-ttl", (10.0, 21.0, 40.0))
+    assert before == ["50 clients cache s1's address", "s1 is up and in rotation"]
+    assert blind[1].startswith("s1 is dead but still in rotation")
+    assert after[1] == f"s1 out of rotation since {detected:.1f} s"
+    assert not any("requests failed" in note for note in before + blind + after)
+
+
 # -------------------------------------------------------------------------------- lb-ha
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 @pytest.mark.parametrize(("interval", "misses", "takeover"), [(1.0, 3, 1.0), (0.5, 5, 2.0)])
@@ -334,3 +355,15 @@ def test_the_survivor_carries_the_whole_load_at_rate_over_capacity():
     m = metrics("lb-ha")
     assert m["survivor_utilization_active_passive"] == pytest.approx(50 / 80, rel=0.06)
     assert m["survivor_utilization_active_active"] == pytest.approx(50 / 80, rel=0.06)
+
+
+def test_the_active_passive_pane_tells_who_holds_the_vip_through_the_takeover():
+    # lb1 dies at 30 s; lb2 decides after 3 silent heartbeats and claims the VIP 1 s later.
+    moved = metrics("lb-ha")["downtime_active_passive"] + 30.0
+    alive, dead, claiming, over = notes_at("lb-ha", (10.0, 30.5, moved - 0.5, moved + 1.0))
+    assert alive[0] == "lb1 serves the VIP; lb2 stands by"
+    assert dead[0] == "lb1 is dead and still owns the VIP: every request fails"
+    assert claiming[0] == "lb2 is claiming the VIP: every request still fails"
+    assert over[0] == f"lb2 took over the VIP at {moved:.1f} s"
+    assert alive[1].endswith(" clients cache lb1's address") and " still cache lb1" in over[1]
+    assert not any("requests lost" in note for note in alive + dead + claiming + over)

@@ -185,12 +185,23 @@ class LbHaRun(ScenarioRun):
         owner = self.heartbeat.vip_owner
         return [
             Pane(f"active-passive: VIP on {owner}, heartbeat every {p['heartbeat_interval']:g} s",
-                 self.passive_pair.snapshot(), note=f"{self.passive_pair.failed} requests lost"),
+                 self.passive_pair.snapshot(), note=self._passive_note()),
             Pane(f"active-active: DNS hands out both, clients cache {p['ttl']:g} s",
                  self.active_pair.snapshot(),
-                 note=f"{self.clients.holding(NODES[0], self.env.now)} clients still cache lb1; "
-                      f"{self.active_pair.failed} requests lost"),
+                 note=f"{self.clients.holding(NODES[0], self.env.now)} clients "
+                     f"{'still ' if not self.heartbeat.active_alive else ''}cache lb1's address"),
         ]
+
+    def _passive_note(self) -> str:
+        """Who serves the VIP right now (the counts beside it give the requests lost)."""
+        hb = self.heartbeat
+        if hb.moved_at is not None:
+            return f"lb2 took over the VIP at {hb.moved_at:.1f} s"
+        if hb.active_alive:
+            return "lb1 serves the VIP; lb2 stands by"
+        if hb.suspected_at is None:
+            return "lb1 is dead and still owns the VIP: every request fails"
+        return "lb2 is claiming the VIP: every request still fails"
 
 
 def _twin(req: Request) -> Request:

@@ -143,6 +143,14 @@ def test_gateway_refuses_a_recovery_before_the_failure():
         get("gateway").build({"fail_at": 40, "recover_at": 30})
 
 
+def test_a_failure_set_at_the_end_of_the_run_never_happens_whatever_the_recovery():
+    # fail_at's meaning says "at or after the run's end: never"; the default recover_at (80 s)
+    # used to refuse fail_at=120 as "recover_at=80 must be later than fail_at=120".
+    m = build("gateway", fail_at=120.0).metrics()
+    assert m["failed"] == m["short_circuited"] == m["breaker_opens"] == 0
+    assert m["breaker_opened_at"] is None
+
+
 # -------------------------------------------------------------------------------- aggregation
 
 

@@ -256,6 +256,18 @@ async def test_the_server_editor_sets_exact_values_and_refuses_absurd_ones(tmp_p
         assert "w3.5" in rows(screen)[0]
 
 
+async def test_a_dialog_states_its_refusal_as_a_sentence(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open(app, pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#speed").value = "1e400"
+        await pilot.press("enter")
+        assert plain(app.screen.query_one(".dialog-error")) == "A speed must be from 0.05× to 100× (got inf)."
+        assert notes(app)[-1] == "A speed must be from 0.05× to 100× (got inf)."
+
+
 # ------------------------------------------------------------------------------ traffic and runs
 async def test_t_cycles_traffic_presets_and_v_service_distributions(tmp_path):
     app = _app(tmp_path)
@@ -711,6 +723,28 @@ async def test_the_palette_finds_lab_actions_by_their_plain_names(tmp_path):
                      "Algorithm: peak-ewma", "Traffic: Bursts", "Reset same seed", "Reset new seed",
                      "Copy scenario code", "Open scenario long-lived"):
             assert name in texts, name
+
+
+async def test_selecting_a_server_and_stepping_back_are_in_the_palette_too(tmp_path):
+    """Every key has a palette command: ↑/↓ (select), A (previous algorithm), t and v had none."""
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("ctrl+p", *"Select next server")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.session.selected == "s2"
+        from lbtutor.ui.lab_commands import lab_commands
+
+        commands = {c.text: c for c in lab_commands(app, screen)}
+        commands["Previous algorithm"].run()
+        assert screen.session.setup.algorithms == ("random",)
+        commands["Next traffic preset"].run()
+        assert screen.session.setup.preset == "mixed-sizes"
+        commands["Next service-time distribution"].run()
+        assert screen.session.setup.service_dist == "det"
+        assert "Select previous server" in commands
 
 
 async def test_the_lab_opens_from_anywhere_through_the_palette(tmp_path):

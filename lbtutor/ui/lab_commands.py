@@ -102,6 +102,9 @@ def _screen_commands(screen) -> Iterator[LabCommand]:
         yield LabCommand("Next side", "tab: choose which side `a` changes", screen.action_next_side)
     yield LabCommand("More traffic", "→: raise the arrival rate by a quarter", screen.action_more_traffic)
     yield LabCommand("Less traffic", "←: lower the arrival rate by a fifth", screen.action_less_traffic)
+    yield LabCommand("Select next server", "↓ or j: the server below (d, u, x, w, s and e act on it)",
+                     partial(screen.action_select, 1), discover=False)
+    yield LabCommand("Select previous server", "↑ or k: the server above", partial(screen.action_select, -1), discover=False)
     yield LabCommand("Add server", "n: a new server, weight 1, speed 1×", screen.action_add_server)
     yield LabCommand("Remove server", "x: the selected server drains and leaves", screen.action_remove_server)
     yield LabCommand("Take server down", "d: the selected server dies", screen.action_take_down)
@@ -113,6 +116,12 @@ def _screen_commands(screen) -> Iterator[LabCommand]:
     yield LabCommand("Faster server", "s: raise the selected server's speed", partial(screen.action_speed, 1), discover=False)
     yield LabCommand("Slower server", "S: lower the selected server's speed", partial(screen.action_speed, -1), discover=False)
     yield LabCommand("Next algorithm", "a: the next algorithm (A: the previous)", partial(screen.action_next_algorithm, 1))
+    yield LabCommand("Previous algorithm", "A: the algorithm before this one", partial(screen.action_next_algorithm, -1),
+                     discover=False)
+    yield LabCommand("Next traffic preset", "t: the next traffic preset (T: the previous)", partial(screen.action_next_preset, 1),
+                     discover=False)
+    yield LabCommand("Next service-time distribution", "v: the next distribution (V: the previous)",
+                     partial(screen.action_next_dist, 1), discover=False)
     for slug, cls in ALGORITHMS.items():
         yield LabCommand(f"Algorithm: {slug}", cls.summary, partial(screen.set_algorithm, slug), discover=False)
     for p in PRESETS:

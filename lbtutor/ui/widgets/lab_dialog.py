@@ -101,6 +101,8 @@ class LabDialog(DismissOnce, ModalScreen[ResultType]):
         self.dismiss(value)
 
     def refuse(self, message: str) -> None:
+        message = message.strip()
+        message = message[:1].upper() + message[1:] + ("" if message.endswith((".", "!", "?")) else ".")
         self.query_one(".dialog-error", Static).update(message)
         self.notify(message, title="Not changed", severity="warning", markup=False)
 

@@ -167,6 +167,21 @@ def test_each_parallel_dashboard_takes_the_max_of_its_calls_and_each_sequential_
         assert d.latency["sequential"] == pytest.approx(sum(sequential.values()), abs=1e-9)
 
 
+def test_each_pane_shows_the_latency_of_whole_dashboards_so_its_chart_line_is_max_or_sum():
+    # Both gateways make the very same calls, so per call the two panes read the same: the panes
+    # (their "mean latency" in a lesson, their p99 lines in the lab) used to coincide.
+    run = get("aggregation").build({"client": "web"}, 1)
+    run.advance_to(60.0)
+    parallel, sequential = (pane.snapshot.recent for pane in run.panes())
+    for mode, recent in (("parallel", parallel), ("sequential", sequential)):
+        window = [d.latency[mode] for d in run.answered + list(run.dashboards.values())
+                  if mode in d.latency and d.arrival + d.latency[mode] >= 60.0 - 10.0]
+        assert recent.count == len(window) > 50  # the last 10 s of dashboards at 10 per second
+        assert recent.mean == pytest.approx(math.fsum(window) / len(window))
+    assert parallel.mean < 0.8 * sequential.mean  # E[max] 146 ms against E[sum] 220 ms
+    assert parallel.p99 < sequential.p99
+
+
 def _within_four_standard_errors(values, expected):
     n = len(values)
     mean = math.fsum(values) / n

@@ -67,6 +67,7 @@ class ServerBars(Widget):
         self._rows = 0
         self._marked: list[tuple] = []  # per row: row_key when it was last marked for redrawing
         self._styles: dict[str, Style] = {}
+        self._name_width = NAME_WIDTH
 
     def show(
         self, snapshot: Snapshot, selected: str | None = None, *, need: int | None = None, numbers: bool = True,
@@ -85,9 +86,13 @@ class ServerBars(Widget):
         servers = snapshot.servers
         rows = len(servers)
         keys = [row_key(s) for s in servers]
+        # Names longer than the usual s1..s99 (a scenario's "recommendations", "static1") widen
+        # the name column for every row, so the bars and numbers still line up.
+        name_width = max([NAME_WIDTH, *(len(s.name) for s in servers)])
+        renamed, self._name_width = name_width != self._name_width, name_width
         if rows != self._rows:
             self.refresh(layout=True)
-        elif before is None or selected != before_selected or self._scale != before_scale or not rows:
+        elif before is None or selected != before_selected or self._scale != before_scale or not rows or renamed:
             self.refresh()
         else:
             marked = self._marked
@@ -149,7 +154,7 @@ class ServerBars(Widget):
             state = OUT_OF_ROTATION
         head = [
             Segment(marker, plain),
-            Segment(f"{s.name:<5}", style("server-bars--name")),
+            Segment(f"{s.name:<{self._name_width}}", style("server-bars--name")),
             Segment(f" w{_short(s.weight):<4}", style("server-bars--dim")),
             Segment(f" {state:<8}", style("server-bars--down") if s.state == "down" else plain),
             Segment(" ", plain),
@@ -189,6 +194,7 @@ class ServerBars(Widget):
         return segments
 
 
+NAME_WIDTH = 5  # cells of the name column, unless a server's name is longer
 BAR_FIELDS = 9  # row_key's first fields: what the bar and the words beside it show
 
 

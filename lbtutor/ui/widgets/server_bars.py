@@ -152,9 +152,13 @@ class ServerBars(Widget):
         state = STATE_LABELS.get(s.state, s.state)
         if s.state == "healthy" and not s.in_rotation:
             state = OUT_OF_ROTATION
+        name_width = self._name_width
+        if name_width > NAME_WIDTH:  # in a narrow pane a long name gives way before the bar does
+            name_width = max(NAME_WIDTH, min(name_width, width - HEAD_FIXED - SHORT_NUMBERS - MIN_BAR))
+        name = s.name if len(s.name) <= name_width else s.name[: name_width - 1] + "…"
         head = [
             Segment(marker, plain),
-            Segment(f"{s.name:<{self._name_width}}", style("server-bars--name")),
+            Segment(f"{name:<{name_width}}", style("server-bars--name")),
             Segment(f" w{_short(s.weight):<4}", style("server-bars--dim")),
             Segment(f" {state:<8}", style("server-bars--down") if s.state == "down" else plain),
             Segment(" ", plain),
@@ -195,6 +199,8 @@ class ServerBars(Widget):
 
 
 NAME_WIDTH = 5  # cells of the name column, unless a server's name is longer
+HEAD_FIXED = 18  # a row's head besides the name: marker, weight and state
+SHORT_NUMBERS = len(" 99/99") + len(" +99q  ") + len(" 100%")  # the numbers a narrow row keeps
 BAR_FIELDS = 9  # row_key's first fields: what the bar and the words beside it show
 
 

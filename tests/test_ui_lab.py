@@ -8,6 +8,7 @@ import pytest
 from lbtutor.commands import lab as lab_command
 from lbtutor.sim.config import ConfigError
 from lbtutor.sim.lab_session import LabSession
+from lbtutor.sim.live import LiveRun
 from lbtutor.sim.presets import MAX_RATE, PRESETS, LabSetup, ServerSetup
 from lbtutor.sim.scenario_code import ScenarioCodeError, ScenarioSpec, decode, encode
 from lbtutor.sim.theory import mmc_mean
@@ -95,6 +96,19 @@ async def test_speed_keys_walk_the_speed_ladder(tmp_path):
         for _ in range(12):
             await pilot.press("minus")
         assert screen.session.run.speed == 0.25 and "0.25×" in status(screen)
+
+
+async def test_a_speed_between_rungs_plays_as_asked_and_the_keys_step_from_it(tmp_path):
+    """`lbtutor lab --speed 3` played at 2× (the nearest rung) and the status line said 2×."""
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot, speed=3.0)
+        assert screen.session.run.speed == 3.0 and "3×" in status(screen)
+        await pilot.press("plus")
+        assert screen.session.run.speed == 5.0
+        await pilot.press("minus", "minus")
+        assert screen.session.run.speed == 1.0
+    assert LiveRun([], speed=1000).speed == 100 and LiveRun([], speed=float("nan")).speed == 1.0
 
 
 async def test_arrow_keys_change_the_arrival_rate(tmp_path):

@@ -6,6 +6,7 @@ drives a lesson's mini-lab, the lab screen and the tests.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 
@@ -37,7 +38,9 @@ class LiveRun:
         else:
             self.sims = []
         self.labels = list(labels) if labels else None
-        self.speed = min(SPEEDS, key=lambda s: abs(s - speed))
+        # Any speed within the ladder's ends plays as asked (`lbtutor lab --speed 3` is 3×, not
+        # the nearest rung); + and - then step to the rungs beside it.
+        self.speed = min(max(speed, SPEEDS[0]), SPEEDS[-1]) if math.isfinite(speed) else 1.0
         self.paused = paused
         self.step_size = step_size
         self.now = 0.0

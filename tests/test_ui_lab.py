@@ -557,6 +557,10 @@ def test_theory_is_a_lower_bound_for_least_connections_and_absent_where_no_model
     session.advance_to(5)
     assert session.panes[0].theory["lower_bound"]
     assert "mean ≥ 219 ms (no balancer beats one central queue)" in metrics_content(session.panes[0]).plain
+    # the first seconds come from empty queues, under the steady state's bound: the table says so
+    assert "warming up" in metrics_content(session.panes[0]).plain
+    session.advance_to(30)
+    assert "warming up" not in metrics_content(session.panes[0]).plain
     session.take_down("s2")  # a dead server fails what it is sent: no closed form for that
     assert session.panes[0].theory is None
     session.bring_up("s2")

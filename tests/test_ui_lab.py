@@ -248,6 +248,22 @@ async def test_w_and_s_change_the_selected_servers_weight_and_speed(tmp_path):
         assert any("type a value with e" in n for n in notes(app))
 
 
+async def test_a_new_speed_is_shown_even_where_the_setup_box_is_hidden(tmp_path):
+    """Comparing (or under 110 columns) the Setup box is hidden and no row shows a server's
+    speed: s changed it without a trace on screen. Then a notice says it; beside the Setup box,
+    which shows it, none is needed."""
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("s")
+        assert "speed 1.5×" in plain(screen.query_one("#lab-setup")) and not notes(app)
+        await pilot.press("c")
+        await pilot.pause()
+        app.clear_notifications()
+        await pilot.press("s", "W")
+        assert notes(app) == ["s1: speed 2×", "s1: weight 0.75"]
+
+
 async def test_the_server_editor_sets_exact_values_and_refuses_absurd_ones(tmp_path):
     app = _app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

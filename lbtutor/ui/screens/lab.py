@@ -482,8 +482,9 @@ class LabScreen(Screen[None]):
         except ConfigError as exc:
             self.notify(_sentence(str(exc)), title="Not changed", severity="warning", markup=False)
         else:
-            if done:
-                self.notify(done(result) if callable(done) else done, markup=False, timeout=3)
+            message = done(result) if callable(done) else done
+            if message:
+                self.notify(message, markup=False, timeout=3)
         self._sync_timer()
         self.refresh_bindings()
         self.draw()
@@ -570,10 +571,17 @@ class LabScreen(Screen[None]):
         self._do(lambda: self.session.bring_up(), lambda name: f"{name} is back up")
 
     def action_weight(self, step: int) -> None:
-        self._do(lambda: self.session.nudge_weight(step))  # the row and the Setup box show it
+        name = self.session.selected if self.session else None
+        self._do(lambda: self.session.nudge_weight(step), lambda w: self._unless_shown(f"{name}: weight {w:g}"))
 
     def action_speed(self, step: int) -> None:
-        self._do(lambda: self.session.nudge_speed(step))
+        name = self.session.selected if self.session else None
+        self._do(lambda: self.session.nudge_speed(step), lambda v: self._unless_shown(f"{name}: speed {v:g}×"))
+
+    def _unless_shown(self, message: str) -> str:
+        """A server's new weight or speed as a notice, unless the Setup box is on screen to show
+        it (comparing, or narrower than SIDE_PANEL_MIN_WIDTH, it is not, and no row shows speed)."""
+        return "" if self.query_one("#lab-side").display else message
 
     def action_edit(self) -> None:
         session = self.session

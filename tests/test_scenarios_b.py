@@ -357,6 +357,17 @@ def test_the_survivor_carries_the_whole_load_at_rate_over_capacity():
     assert m["survivor_utilization_active_active"] == pytest.approx(50 / 80, rel=0.06)
 
 
+@pytest.mark.parametrize("setup", ["active-passive", "active-active"])
+def test_downtime_and_requests_lost_describe_the_pair_the_setup_names(setup):
+    m = metrics("lb-ha", setup=setup)
+    pair = setup.replace("-", "_")
+    assert m["downtime"] == m[f"downtime_{pair}"] and m["requests_lost"] == m[f"requests_lost_{pair}"]
+    # the setup only chooses what the plain names report: both pairs ran the same
+    other = metrics("lb-ha", setup="active-active" if setup == "active-passive" else "active-passive")
+    assert {k: v for k, v in m.items() if k not in ("downtime", "requests_lost")} == \
+        {k: v for k, v in other.items() if k not in ("downtime", "requests_lost")}
+
+
 def test_the_active_passive_pane_tells_who_holds_the_vip_through_the_takeover():
     # lb1 dies at 30 s; lb2 decides after 3 silent heartbeats and claims the VIP 1 s later.
     moved = metrics("lb-ha")["downtime_active_passive"] + 30.0

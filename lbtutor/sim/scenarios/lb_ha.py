@@ -152,7 +152,7 @@ class LbHaRun(ScenarioRun):
     def metrics(self) -> dict:
         p = self.params
         moved = self.heartbeat.moved_at
-        return {
+        figures = {
             "downtime_active_passive": None if moved is None else moved - p["fail_at"],
             "requests_lost_active_passive": self.passive_pair.failed,
             "takeover_bound": p["heartbeat_interval"] * p["misses"] + p["takeover"],
@@ -165,6 +165,10 @@ class LbHaRun(ScenarioRun):
             "survivor_utilization_active_passive": self._survivor_utilization(self.passive_pair),
             "survivor_utilization_active_active": self._survivor_utilization(self.active_pair),
         }
+        pair = p["setup"].replace("-", "_")
+        figures["downtime"] = figures[f"downtime_{pair}"]
+        figures["requests_lost"] = figures[f"requests_lost_{pair}"]
+        return figures
 
     def _survivor_utilization(self, sim: Simulation) -> float | None:
         mark = self._survivor_from.get(sim)
@@ -236,6 +240,8 @@ SCENARIO = Scenario(
         Param("clients", 100, "clients, each with its own DNS cache", min=1, max=5000),
         Param("lb_capacity", 80.0, "requests per second one balancer node can forward", min=1, max=1000, unit="req/s"),
         Param("duration", 120.0, "length of the run", min=20, max=900, unit="s"),
+        Param("setup", "active-passive", "which pair the plain downtime and requests_lost metrics describe "
+              "(both pairs run side by side either way)", choices=("active-passive", "active-active")),
     ),
     metrics=(
         Metric("downtime_active_passive", "s", "from lb1's death until the VIP points at lb2; nothing is served meanwhile"),
@@ -247,6 +253,8 @@ SCENARIO = Scenario(
                "share of clients with a valid answer x ttl/2)"),
         Metric("survivor_utilization_active_passive", "share", "lb2's busy share once it carries everything"),
         Metric("survivor_utilization_active_active", "share", "the same for active-active, once every cache has expired"),
+        Metric("downtime", "s", "downtime of the pair named by setup (one of the two above)"),
+        Metric("requests_lost", "requests", "requests lost by the pair named by setup (one of the two above)"),
     ),
     run_class=LbHaRun,
     headline=("downtime_active_passive", "requests_lost_active_passive", "downtime_active_active",

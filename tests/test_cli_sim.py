@@ -115,3 +115,14 @@ def test_serve_passes_folders_and_display_options_given_after_it_to_every_tab():
     args = build_parser().parse_args(["serve", "--data-dir", "/tmp/d", "--present", "--fps", "10"])
     command = tutor_command(args.lessons, args.data_dir, present=args.present, fps=args.fps)
     assert "--data-dir /tmp/d" in command and "--present" in command and "--fps 10" in command
+
+
+def test_a_scenario_table_shows_every_metric_name_whole_and_its_meaning_literally(capsys, monkeypatch):
+    from lbtutor.sim.scenarios import get
+
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["sim", "--scenario", "lb-ha"]) == 0
+    out = capsys.readouterr().out
+    for metric in get("lb-ha").metrics:
+        assert metric.name in out  # scripts read these names from --json: never cut to "survivor_utilization_activ…"
+    assert "…" not in out

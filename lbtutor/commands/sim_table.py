@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from lbtutor import units
 
@@ -77,7 +78,8 @@ def print_scenario(result: dict, scenario) -> None:
     params = ", ".join(f"{k}={v}" for k, v in result["params"].items())
     console.print(f"params: {params}", markup=False, highlight=False)
     table = Table(box=box.SIMPLE_HEAD)
-    table.add_column("metric")
+    # a name is what scripts use (--json): show it whole, on one line
+    table.add_column("metric", no_wrap=True, min_width=max((len(m.name) for m in scenario.metrics), default=6))
     table.add_column("value", justify="right")
     table.add_column("unit")
     table.add_column("meaning")
@@ -89,5 +91,5 @@ def print_scenario(result: dict, scenario) -> None:
             text = "—"
         else:
             text = str(value)
-        table.add_row(m.name, text, m.unit, m.meaning)
+        table.add_row(Text(m.name), text, m.unit, Text(m.meaning))  # Text: "[...]" is not markup
     console.print(table)

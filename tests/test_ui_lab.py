@@ -627,6 +627,22 @@ def test_a_bad_code_is_refused_with_a_clear_reason(text, says):
         decode(text)
 
 
+def test_weights_speeds_and_rates_a_learner_types_are_kept_to_the_hundredths_a_code_holds():
+    session = LabSession(LabSetup.from_preset("identical", ("round-robin",), seed=3))
+    session.set_rate(33.3333)
+    session.set_weight(1.2345)  # the selected server
+    session.set_speed(0.6666)
+    assert session.setup.arrival_rate == 33.33
+    assert (session.setup.servers[0].weight, session.setup.servers[0].speed) == (1.23, 0.67)
+    assert decode(session.code()) == session.setup  # so its code opens this very run
+
+
+def test_a_run_finer_than_a_code_holds_gets_no_code_rather_than_a_different_run():
+    setup = LabSetup.from_preset("identical", ("round-robin",), seed=3).with_(service_rate=0.001)
+    with pytest.raises(ScenarioCodeError, match="service rate of 0.001 is finer than"):
+        encode(setup)
+
+
 def test_a_mistyped_code_fails_its_check_digits():
     code = encode(LabSetup.from_preset("identical", ("random",), seed=5))
     i = 5

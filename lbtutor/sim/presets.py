@@ -360,14 +360,14 @@ def check_weight(weight: float) -> float:
     lo, hi = WEIGHT_RANGE
     if not _number(weight) or not lo <= weight <= hi:
         raise ConfigError(f"a weight must be from {lo:g} to {hi:g} (got {_show(weight)})")
-    return float(weight)
+    return round(float(weight), 2)  # to hundredths, as a scenario code holds it: the code reproduces the run
 
 
 def check_speed(speed: float) -> float:
     lo, hi = SPEED_RANGE
     if not _number(speed) or not lo <= speed <= hi:
         raise ConfigError(f"a speed must be from {lo:g}× to {hi:g}× (got {_show(speed)})")
-    return float(speed)
+    return round(float(speed), 2)  # to hundredths, as above
 
 
 def _number(value) -> bool:

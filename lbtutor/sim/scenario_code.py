@@ -79,7 +79,7 @@ def _encode_setup(setup, out: bytearray) -> None:
     from lbtutor.sim.presets import LabSetup
 
     default = LabSetup.from_preset(setup.preset, setup.algorithms, setup.seed)
-    flags = (HAS_RATE if _hundredths(setup.arrival_rate) != _hundredths(default.arrival_rate) else 0) | (
+    flags = (HAS_RATE if setup.arrival_rate != default.arrival_rate else 0) | (
         HAS_SERVERS if setup.servers != default.servers else 0
     ) | (HAS_SHAPE if any(getattr(setup, f) is not None for f in SHAPE_FIELDS) else 0)
     values = [
@@ -91,17 +91,17 @@ def _encode_setup(setup, out: bytearray) -> None:
         flags,
     ]
     if flags & HAS_RATE:
-        values.append(_hundredths(setup.arrival_rate))
+        values.append(_hundredths(setup.arrival_rate, "an arrival rate"))
     if flags & HAS_SERVERS:
         runs = _runs(setup.servers)
         values.append(len(runs))
         for count, s in runs:
-            values += [count, _hundredths(s.weight), _hundredths(s.speed), int(s.down)]
+            values += [count, _hundredths(s.weight, "a weight"), _hundredths(s.speed, "a speed"), int(s.down)]
     if flags & HAS_SHAPE:
         # Each field: 0 for "as the preset has it", else its value (in hundredths) + 1.
         for f in SHAPE_FIELDS:
             value = getattr(setup, f)
-            values.append(0 if value is None else _hundredths(value) + 1)
+            values.append(0 if value is None else _hundredths(value, f.replace("_", " ")) + 1)
     for v in values:
         _put(out, v)
 
@@ -264,8 +264,13 @@ def _entry(table: tuple[str, ...], index: int, what: str) -> str:
     return table[index]
 
 
-def _hundredths(value: float) -> int:
-    return max(0, round(value * 100))
+def _hundredths(value: float, what: str) -> int:
+    """`value` in hundredths, or a refusal: a code that silently rounded would open another run."""
+    n = round(value * 100)
+    if n < 0 or abs(value * 100 - n) > 1e-6 * max(1.0, abs(n)):
+        raise ScenarioCodeError(f"this run cannot be written as a code: {what} of {value:g} is finer than "
+                                "the hundredths a code holds")
+    return n
 
 
 def _put(out: bytearray, value: int) -> None:

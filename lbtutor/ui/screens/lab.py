@@ -694,7 +694,11 @@ class LabScreen(Screen[None]):
         session = self.session
         if session is None:
             return
-        code = session.code()
+        try:
+            code = session.code()
+        except ValueError as exc:  # a value finer than a code holds (a teacher's lesson lab)
+            self.notify(_sentence(str(exc)), title="No code for this run", severity="warning", markup=False)
+            return
         copied = True
         try:
             self.app.copy_to_clipboard(code)

@@ -529,3 +529,44 @@ def test_lbtutor_practice_is_a_command_and_refuses_a_missing_lessons_folder(tmp_
 
     assert main(["--lessons", str(tmp_path / "nope"), "practice"]) == 2
     assert capsys.readouterr().err.strip() == f"lbtutor practice: error: --lessons {tmp_path / 'nope'}: no such folder"
+
+
+# -- predict, then watch: what the run says about the learner's pick -------------------------------
+
+
+def _algorithm_question(answer: str):
+    from lbtutor.content.lessons import Option
+    from lbtutor.content.quiz import Question
+
+    slugs = ("ip-hash", "round-robin", "least-connections")
+    return Question(id="q", kind="algorithm", section=2, prompt="?", teaches="basics#x",
+                    options=tuple(Option(s, s, "") for s in slugs), answers=frozenset({answer}))  # fmt: skip
+
+
+def _run_won_by(winner: str):
+    from lbtutor.content.drills import Outcome
+
+    return Outcome("ip-skew", "Few clients", (), winner, "lowest p99 latency: least connections 0.6 s, IP hash 28 s")
+
+
+def test_a_question_asking_who_wins_says_whether_the_pick_won_the_run():
+    from lbtutor.ui.widgets.quiz_scenario_result import describe
+
+    question = _algorithm_question("least-connections")
+    said = describe(_run_won_by("least-connections"), question, ["round-robin"]).plain
+    assert "You picked round robin; in this run least connections did best." in said
+    assert "Your pick won this run." in describe(_run_won_by("least-connections"), question, ["least-connections"]).plain
+
+
+def test_a_question_whose_answer_is_not_the_runs_winner_never_calls_the_right_answer_a_loser():
+    """"Which algorithm leaves one server far busier?" is answered by IP hash, the run's loser: the
+    learner who answered it right is not told another algorithm 'did best', and one who picked the
+    winner is not told their wrong pick 'won'."""
+    from lbtutor.ui.widgets.quiz_scenario_result import describe
+
+    question = _algorithm_question("ip-hash")
+    right = describe(_run_won_by("least-connections"), question, ["ip-hash"]).plain
+    wrong = describe(_run_won_by("least-connections"), question, ["least-connections"]).plain
+    for said in (right, wrong):
+        assert "Who really won: Least connections" in said and "IP hash 28 s" in said
+        assert "You picked" not in said and "Your pick won" not in said

@@ -61,7 +61,12 @@ def describe(outcome: Outcome, question: Question | None, chosen: list[str]) -> 
     if outcome.winner:
         winner = algorithm_name(outcome.winner)
         parts += [("Who really won: ", "bold"), (winner, "bold"), f" — {outcome.basis}.\n"]
-        if question is not None and question.kind == "algorithm" and chosen:
+        # Only a question whose answer is the run's winner asks "who wins?"; one that asks which
+        # algorithm has a weakness (ip-skew's IP hash) or which fits a brief best (weighted round
+        # robin, simpler than the faster weighted least connections) must not call its own right
+        # answer a loser, nor a wrong pick a winner.
+        asks_who_wins = question is not None and question.kind == "algorithm" and outcome.winner in question.answers
+        if asks_who_wins and chosen:
             pick = chosen[0]
             if pick == outcome.winner:
                 parts.append("Your pick won this run.\n")

@@ -570,3 +570,20 @@ def test_a_question_whose_answer_is_not_the_runs_winner_never_calls_the_right_an
     for said in (right, wrong):
         assert "Who really won: Least connections" in said and "IP hash 28 s" in said
         assert "You picked" not in said and "Your pick won" not in said
+
+
+async def test_a_leaf_names_the_scenario_that_shows_why_and_its_button_is_never_cut(app):
+    """At 80 columns the walk column is about 36 cells: 'o  Show me in the lab: lrt-oscillation' lost
+    its last letter. The scenario goes by its title in the leaf's text; the button says only what o does."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        practice_commands.open_tree(app)
+        await settle(pilot)
+        await pilot.press("y", "y", "n", "n")
+        await settle(pilot)
+        screen = app.screen
+        leaf = text(screen.query_one("#tree-leaf", Static))
+        assert "The lab shows it: Round robin meets long-lived connections (long-lived)" in leaf
+        button = screen.query_one("#tree-open")
+        assert str(button.label) == "o  Show me in the lab"
+        assert button.content_region.width >= len(str(button.label))

@@ -25,6 +25,17 @@ from lbtutor.ui.screens.dismiss_once import DismissOnce
 from lbtutor.ui.widgets.decision_tree_drawing import DecisionTreeDrawing
 
 
+def scenario_title(name: str) -> str:
+    """"Least response time oscillates on stale numbers (lrt-oscillation)", or the bare name of a
+    scenario this build cannot load."""
+    from lbtutor.sim.scenarios import get
+
+    try:
+        return f"{get(name).title} ({name})"
+    except Exception:  # a missing or broken scenario: the lab will say so when it is opened
+        return name
+
+
 class DecisionTreeScreen(DismissOnce, Screen[None]):
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", tooltip="Answer yes", id="tree.yes"),
@@ -150,9 +161,13 @@ class DecisionTreeScreen(DismissOnce, Screen[None]):
         opener.display = at_leaf and bool(node.scenario)
         if at_leaf:
             name = algorithm_name(node.algorithm)
-            leaf.update(Content.assemble((f"Why {name} fits: ", "bold"), node.why, "\n\n",
-                                         ("The obvious alternative: ", "bold"), node.instead))  # fmt: skip
-            opener.label = f"o  Show me in the lab: {node.scenario}"
+            parts: list = [(f"Why {name} fits: ", "bold"), node.why, "\n\n",
+                           ("The obvious alternative: ", "bold"), node.instead]  # fmt: skip
+            if node.scenario:
+                parts += ["\n\n", ("The lab shows it: ", "bold"), scenario_title(node.scenario)]
+            leaf.update(Content.assemble(*parts))
+            # The button is one line in a narrow column: the scenario's name goes in the text above.
+            opener.label = "o  Show me in the lab"
         self._draw_verdict()
         expected = self._expected_path() if self.verdict is not None and not self.held else []
         legend = "The whole tree (▶ you are here, ● your path" + (", ◇ the right path)" if expected else ")")

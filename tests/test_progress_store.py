@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 
+from lbtutor.content.lessons import load_course
 from lbtutor.content.progress import FILENAME, LessonProgress, ProgressStore
 
 
@@ -261,6 +262,29 @@ def test_progress_json_shows_the_learner_state(capsys, isolated_home):
     assert len(state["lessons"]) == 9
     code, out, _ = run_cli(capsys, "progress")
     assert code == 0 and "Continue at: Load Balancing Algorithms, step 4" in out
+
+
+def test_progress_summary_shows_each_sections_quiz_score_and_names_weak_spots_by_step(capsys, isolated_home):
+    """The issue's 'scores per section': the text summary printed lessons read and checks only,
+    and a weak spot as its raw link ('fundamentals#four-reasons-to-balance')."""
+    from lbtutor.content import srs
+    from lbtutor.content.quiz import load_quiz_bank
+
+    bank, _ = load_quiz_bank()
+    first, second = bank.for_section(1)[:2]
+    with ProgressStore.open() as s:
+        srs.review_quiz(s, first, ["x"], False, lesson_id="fundamentals")
+        srs.review_quiz(s, second, ["x"], True, lesson_id="fundamentals")
+    code, out, _ = run_cli(capsys, "progress")
+    lines = out.splitlines()
+    assert code == 0
+    assert "quiz  1/2  right" in next(line for line in lines if "1. Load Balancing Fundamentals" in line)
+    assert "quiz not taken" in next(line for line in lines if "2. Load Balancing Algorithms" in line)
+    lesson, step = load_course().find_step(first.teaches)
+    assert f"weak spot: {lesson.title} › {step.title} (1 of 1 answers wrong)" in out
+    state = json.loads(run_cli(capsys, "progress", "--json")[1])
+    assert state["weakest_topics"][0]["teaches"] == first.teaches  # the key stays; titles are added
+    assert state["weakest_topics"][0]["step_title"] == step.title
 
 
 def test_progress_export_then_import_moves_it_to_another_machine(capsys, isolated_home, tmp_path):

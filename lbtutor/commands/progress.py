@@ -103,6 +103,10 @@ def practice_state(store, course, lessons_dir=None) -> dict:
 
     bank, _problems = load_quiz_bank(lessons_dir, course)
     scores = srs.section_scores(store, bank)
+    where = {}
+    for topic in srs.weakest_topics(store, bank):
+        found = course.find_step(topic.teaches)
+        where[topic.teaches] = {"lesson_title": found[0].title, "step_title": found[1].title} if found else {}
     return {
         "quiz_scores": [
             {"section": s.section, "questions": s.questions, "answered": s.answered, "right": s.right,
@@ -110,7 +114,8 @@ def practice_state(store, course, lessons_dir=None) -> dict:
             for s in scores.values()
         ],
         "weakest_topics": [
-            {"teaches": t.teaches, "answers": t.answers, "wrong": t.wrong} for t in srs.weakest_topics(store, bank)
+            {"teaches": t.teaches, "answers": t.answers, "wrong": t.wrong, **where.get(t.teaches, {})}
+            for t in srs.weakest_topics(store, bank)
         ],
         "streak_days": srs.streak(store),
         "due_today": srs.due_count(store),
@@ -120,15 +125,23 @@ def practice_state(store, course, lessons_dir=None) -> dict:
 def _print_summary(state: dict) -> None:
     print(f"Progress in {state['data_file']}")
     width = max((len(x["title"]) for x in state["lessons"]), default=10)
+    quiz = {s["section"]: s for s in state.get("quiz_scores", ())}
     for x in state["lessons"]:
+        score = quiz.get(x["section"])
+        said = ""
+        if score is not None:  # the latest answer to each question counts, as on the course map
+            said = (f"   quiz {score['right']:>2}/{score['answered']:<2} right" if score["answered"]
+                    else "   quiz not taken")  # fmt: skip
         print(f"  {x['section']}. {x['title']:<{width}}  {x['steps_seen']:>2}/{x['steps']:<2} steps read   "
-              f"{x['checks_right']:>2}/{x['checks']:<2} checks right")  # fmt: skip
+              f"{x['checks_right']:>2}/{x['checks']:<2} checks right{said}")  # fmt: skip
     print(f"Review items due today: {state['due_today']}   streak: {state['streak_days']} day(s)")
     for topic in state["weakest_topics"]:
-        print(f"  weak spot: {topic['teaches']} ({topic['wrong']} of {topic['answers']} answers wrong)")
+        named = (f"{topic['lesson_title']} › {topic['step_title']}" if "step_title" in topic
+                 else topic["teaches"])  # fmt: skip
+        print(f"  weak spot: {named} ({topic['wrong']} of {topic['answers']} answers wrong)")
     pos = state["last_position"]
     if pos is None:
-        print("Not started yet: run `lbtutor` to begin.")
+        print("No lesson opened yet: run `lbtutor` to begin.")
     elif "step_title" in pos:
         print(f"Continue at: {pos['lesson_title']}, step {pos['step_index'] + 1} ({pos['step_title']})")
     else:

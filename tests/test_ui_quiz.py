@@ -587,3 +587,22 @@ async def test_a_leaf_names_the_scenario_that_shows_why_and_its_button_is_never_
         button = screen.query_one("#tree-open")
         assert str(button.label) == "o  Show me in the lab"
         assert button.content_region.width >= len(str(button.label))
+
+
+async def test_a_multiple_choice_answer_says_which_right_options_the_learner_left_out(app):
+    """Answering a, c's "[ ] Exactly-once … ✗ wrong" and "[ ] c … ✓ right" looked alike in kind: the
+    right option the learner did not tick now says so, in the question and in the summary."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        practice_commands.open_quiz(app, 1)
+        await settle(pilot)
+        await pilot.press("b", "n", "a", "enter")  # the multiple question (a and c), with only a ticked
+        await settle(pilot)
+        lines = [text(line) for line in view(app).query(QuizOptionLine)]
+        assert "your answer" in lines[0] and "left it out" not in lines[0]
+        assert "✗ wrong" in lines[1] and "left it out" not in lines[1]
+        assert "✓ right  ← you left it out" in lines[2]
+        await pilot.press("escape")
+        await settle(pilot)
+        missed = [text(s) for s in app.screen.query(".summary-missed")]
+        assert any("c) " in m and "← you left it out" in m for m in missed)

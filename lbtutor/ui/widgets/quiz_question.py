@@ -276,6 +276,8 @@ class QuizQuestionView(Vertical):
         parts: list = [chip, " ", box, label, "   ", mark]
         if picked:
             parts.append(("  ← your answer", "italic"))
+        elif right and q.multiple:  # "[ ] … ✓ right" alone read as "right to leave it out"
+            parts.append(("  ← you left it out", "italic"))
         if option.explain:
             parts.extend(["\n", option.explain])
         return Content.assemble(*parts)

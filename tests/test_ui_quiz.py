@@ -606,3 +606,16 @@ async def test_a_multiple_choice_answer_says_which_right_options_the_learner_lef
         await settle(pilot)
         missed = [text(s) for s in app.screen.query(".summary-missed")]
         assert any("c) " in m and "← you left it out" in m for m in missed)
+
+
+def test_a_rubric_term_cut_short_to_match_several_endings_is_shown_with_an_ellipsis():
+    """'words that show it: … spof, redundan, server dies' read as a typo: 'redundan' matches
+    'redundant' and 'redundancy', so it is shown as 'redundan…'; whole words are shown as they are."""
+    from lbtutor.content.interview import RubricPoint
+    from lbtutor.content.rubric import match_points
+    from lbtutor.ui.widgets.interview_answer import coverage_text
+
+    point = RubricPoint("Availability", ("availability", "spof", "redundan", "autoscal"))
+    model = "It removes the single point of failure; with autoscaling the pool is redundant, and availability rises."
+    said = coverage_text(match_points([point], "It is fast."), model).plain
+    assert "words that show it: availability, spof, redundan…, autoscal…" in said

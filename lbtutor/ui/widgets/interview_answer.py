@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Static, TextArea
 
-from lbtutor.content.rubric import Coverage, match
+from lbtutor.content.rubric import Coverage, match, words
 from lbtutor.content.srs import RATINGS
 
 if TYPE_CHECKING:
@@ -171,14 +171,29 @@ class InterviewAnswerView(Vertical):
         rated = self.query_one(".interview-rated", Static)
         rated.display = self.answered
         if self.coverage is not None:
-            self.query_one(".interview-coverage", Static).update(coverage_text(self.coverage))
+            self.query_one(".interview-coverage", Static).update(coverage_text(self.coverage, self.prompt.model_answer))
         if self.rating:
             rated.update(Content(f"You rated this {self.rating}: {RATING_HELP[self.rating]}."))
         for rating in RATINGS:
             self.query_one(f"#rate-{rating}", Button).disabled = self.answered
 
 
-def coverage_text(coverage: Coverage) -> Content:
+def shown_term(term: str, context: str) -> str:
+    """A term as the learner reads it: one cut short to match several endings ("redundan", which
+    the matcher lets match "redundant" and "redundancy") gets an ellipsis, "redundan…", so it does
+    not read as a typo. A term is cut short when `context` (the model answer) has a longer word
+    that starts with its last word, and never that word itself."""
+    found = words(term)
+    if not found:
+        return term
+    last = found[-1]
+    seen = set(words(context))
+    if last not in seen and any(w.startswith(last) for w in seen):
+        return term + "…"
+    return term
+
+
+def coverage_text(coverage: Coverage, context: str = "") -> Content:
     parts: list = [(f"You covered {coverage.covered} of {coverage.total} key points.", "bold")]
     if not coverage.points or coverage.covered == 0:
         parts.append(" (Points count when your answer uses one of their words; they are listed below.)")
@@ -190,7 +205,7 @@ def coverage_text(coverage: Coverage) -> Content:
             if result.term and not result.evidence.lower().startswith(result.term.lower()):
                 parts.append((f" (counts as “{result.term}”)", "italic"))
         else:
-            terms = ", ".join(point.terms[:5]) + (", …" if len(point.terms) > 5 else "")
+            terms = ", ".join(shown_term(t, context) for t in point.terms[:5]) + (", …" if len(point.terms) > 5 else "")
             parts += ["\n", ("✗ ", "bold $text-error"), point.text, ("  — words that show it: ", "italic"), terms]
     parts += ["\n", ("Suggested rating: ", "bold"), coverage.suggested_rating(),
               " (your call: press 1–4)"]  # fmt: skip

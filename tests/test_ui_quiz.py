@@ -619,3 +619,21 @@ def test_a_rubric_term_cut_short_to_match_several_endings_is_shown_with_an_ellip
     model = "It removes the single point of failure; with autoscaling the pool is redundant, and availability rises."
     said = coverage_text(match_points([point], "It is fast."), model).plain
     assert "words that show it: availability, spof, redundan…, autoscal…" in said
+
+
+async def test_the_summary_promises_ten_minutes_only_to_what_returns_in_ten_minutes(app, isolated_home):
+    """A prompt rated hard is listed as missed but stays in its box: it returns tomorrow, so the summary
+    no longer says 'Missed items come back in 10 minutes'."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        practice_commands.open_interview(app)
+        await settle(pilot)
+        app.screen.query_one(TextArea).insert("Servers work in parallel.")
+        await pilot.press("ctrl+r", "2", "escape")  # hard
+        await settle(pilot)
+        summary = app.screen
+        assert isinstance(summary, QuizSummaryScreen) and len(summary.missed) == 1
+        said = text(summary.query_one("#summary-score", Static))
+        assert "Wrong answers, and prompts you rated again, come back in 10 minutes" in said
+    with ProgressStore.open(isolated_home) as store:
+        assert srs.item(store, "interview", "why-lb").due > time.time() + 23 * 3600

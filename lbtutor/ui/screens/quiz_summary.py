@@ -109,8 +109,10 @@ class QuizSummaryScreen(DismissOnce, Screen[None]):
         if not self.missed:
             parts.append(" Nothing missed. Well done!")
         if self.schedule:
-            parts.append(("\nMissed items come back in 10 minutes; the rest wait longer each time you get them "
-                          "right (lbtutor practice).", "italic"))  # fmt: skip
+            # "Missed" also counts a prompt rated hard, which stays in its box (a day or more), so
+            # only what really returns in 10 minutes is promised that.
+            parts.append(("\nWrong answers, and prompts you rated again, come back in 10 minutes; the rest wait "
+                          "longer each time you get them right (lbtutor practice).", "italic"))  # fmt: skip
         return Content.assemble(*parts)
 
     def _missed(self, result: ItemResult) -> Content:

@@ -637,3 +637,19 @@ async def test_the_summary_promises_ten_minutes_only_to_what_returns_in_ten_minu
         assert "Wrong answers, and prompts you rated again, come back in 10 minutes" in said
     with ProgressStore.open(isolated_home) as store:
         assert srs.item(store, "interview", "why-lb").due > time.time() + 23 * 3600
+
+
+async def test_a_wrong_quiz_walk_does_not_advise_the_algorithm_it_marks_wrong(app):
+    """'Use Round robin.' above '✗ Not this one: this system needs Weighted round robin' told the
+    learner both things at once; a quiz walk's end is stated, not recommended."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        practice_commands.open_tree(app, quiz=True, seed=3)  # uniform lookups on mixed machines
+        await settle(pilot)
+        screen = app.screen
+        assert screen.case.leaf == "weighted-round-robin"
+        await pilot.press("y", "n")  # equal capacity? yes (wrong) -> round robin
+        await settle(pilot)
+        assert text(screen.query_one("#tree-question", Static)) == "Your walk ends at Round robin."
+        assert text(screen.query_one("#tree-leaf", Static)).startswith("Where Round robin fits: ")
+        assert text(screen.query_one("#tree-verdict", Static)).startswith("✗ Not this one")

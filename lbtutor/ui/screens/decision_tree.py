@@ -146,7 +146,10 @@ class DecisionTreeScreen(DismissOnce, Screen[None]):
             case.update(Content(self.case.system + "\nWalk the tree to the algorithm you would choose."))
         self.query_one("#tree-breadcrumb", Static).update(self._breadcrumb())
         question = self.query_one("#tree-question", Static)
-        if at_leaf:
+        if at_leaf and self.case is not None:  # a quiz walk: not advice, which may be marked wrong below
+            question.update(Content.assemble("Your walk ends at ", (algorithm_name(node.algorithm), "bold underline"),
+                                             "."))  # fmt: skip
+        elif at_leaf:
             question.update(Content.assemble("Use ", (algorithm_name(node.algorithm), "bold underline"), "."))
         else:
             question.update(Content(node.question))
@@ -161,7 +164,8 @@ class DecisionTreeScreen(DismissOnce, Screen[None]):
         opener.display = at_leaf and bool(node.scenario)
         if at_leaf:
             name = algorithm_name(node.algorithm)
-            parts: list = [(f"Why {name} fits: ", "bold"), node.why, "\n\n",
+            heading = f"Where {name} fits: " if self.case is not None else f"Why {name} fits: "
+            parts: list = [(heading, "bold"), node.why, "\n\n",
                            ("The obvious alternative: ", "bold"), node.instead]  # fmt: skip
             if node.scenario:
                 parts += ["\n\n", ("The lab shows it: ", "bold"), scenario_title(node.scenario)]

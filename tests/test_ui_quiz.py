@@ -653,3 +653,10 @@ async def test_a_wrong_quiz_walk_does_not_advise_the_algorithm_it_marks_wrong(ap
         assert text(screen.query_one("#tree-question", Static)) == "Your walk ends at Round robin."
         assert text(screen.query_one("#tree-leaf", Static)).startswith("Where Round robin fits: ")
         assert text(screen.query_one("#tree-verdict", Static)).startswith("✗ Not this one")
+
+
+def test_a_number_answer_is_written_with_thousands_separators_as_its_explanation_is():
+    from lbtutor.ui.widgets.quiz_question import format_number
+
+    assert [format_number(v) for v in (1500, 40000, 18.2, 99.9999, 20, 2_500_000)] == [
+        "1,500", "40,000", "18.2", "99.9999", "20", "2,500,000"]

@@ -42,7 +42,8 @@ def teaches_label(course: Course | None, teaches: str) -> str:
 
 
 def format_number(value: float) -> str:
-    return f"{value:g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    """As the explanations write numbers: 1,500 (not 1500, which sat beside '6 x 250 = 1,500'), 18.2."""
+    return f"{value:,g}" if abs(value) < 1e6 else f"{value:,.0f}"
 
 
 class QuizOptionLine(Static):

@@ -480,3 +480,20 @@ async def test_help_closed_twice_in_a_row_closes_help_and_not_the_lesson_under_i
     await press_burst(app, ["q", "q"])
     await settled(app, pilot)
     assert [type(s).__name__ for s in app.screen_stack] == ["HomeScreen", "LessonScreen"]
+
+
+async def test_a_hand_over_that_runs_after_its_screen_closed_leaves_the_course_map_alone(tutor_app):
+    # PracticeScreen.start() awaits the lessons, then switches to the due quiz; an esc typed
+    # meanwhile closed the practice screen, and switch_screen replaced the course map instead.
+    from lbtutor.ui.screens.quiz import QuizScreen
+
+    app, pilot = tutor_app
+    await pilot.press("p")  # practice
+    await settled(app, pilot)
+    practice = app.screen
+    assert type(practice).__name__ == "PracticeScreen"
+    await pilot.press("escape")
+    await settled(app, pilot)
+    practice.replace_with(QuizScreen([], title="late"))
+    await settled(app, pilot)
+    assert [type(s).__name__ for s in app.screen_stack] == ["HomeScreen"]

@@ -107,7 +107,7 @@ class PracticeScreen(DismissOnce, Screen[None]):
         items = due_session(self.app, self.now)
         if items:
             self.started = True
-            self.app.switch_screen(QuizScreen(items, title="Practice: due today", noun="Item"))
+            self.replace_with(QuizScreen(items, title="Practice: due today", noun="Item"))
             return
         self.query_one("#practice-message", Static).update(self._nothing_due())
 
@@ -139,7 +139,7 @@ class PracticeScreen(DismissOnce, Screen[None]):
         if not items:
             self.notify("You have answered every question at least once.", timeout=4)
             return
-        self.app.switch_screen(QuizScreen(items, title="Practice: new questions"))
+        self.replace_with(QuizScreen(items, title="Practice: new questions"))
 
     def action_drills(self) -> None:
         from lbtutor.ui.practice_commands import drills_screen
@@ -158,7 +158,7 @@ class PracticeScreen(DismissOnce, Screen[None]):
 
     def _switch(self, screen) -> None:
         if screen is not None:
-            self.app.switch_screen(screen)
+            self.replace_with(screen)
 
     def action_close(self) -> None:
         self.dismiss()

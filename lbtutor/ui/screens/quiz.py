@@ -307,5 +307,5 @@ class QuizScreen(DismissOnce, Screen[None]):
         from lbtutor.ui.screens.quiz_summary import QuizSummaryScreen
 
         unanswered = 0 if self.total is None else self.total - len(self.results)
-        self.app.switch_screen(QuizSummaryScreen(
+        self.replace_with(QuizSummaryScreen(
             self.results, title=self.quiz_title, schedule=self.schedule, noun=self.noun, unanswered=unanswered))  # fmt: skip

@@ -138,7 +138,7 @@ class QuizSummaryScreen(DismissOnce, Screen[None]):
 
         missed = [r.item for r in self.missed]
         if missed:
-            self.app.switch_screen(QuizScreen(missed, title=f"{self.quiz_title} (retry missed)",
+            self.replace_with(QuizScreen(missed, title=f"{self.quiz_title} (retry missed)",
                                               schedule=self.schedule, noun=self.noun))  # fmt: skip
 
     def action_close(self) -> None:

@@ -148,6 +148,36 @@ def test_quiz_problems_are_reported_at_their_line(folder, old, new, line, words)
     assert any(f"{path}:{line}:" in m and words in m for m in messages(problems)), messages(problems)
 
 
+def test_a_question_sets_its_scenario_up_as_it_describes_and_the_run_shown_uses_that_setup(folder):
+    from lbtutor.content.drills import watch
+
+    text = QUIZ.replace('scenario = "long-lived"', 'scenario = "long-lived"\nset = { servers = 3 }', 1)
+    bank, problems = bank_with(folder, text)
+    assert problems == []
+    algorithm = bank.questions[-1]
+    assert algorithm.scenario_set == {"servers": 3}
+    from lbtutor.sim.scenarios import get
+
+    assert watch("long-lived", 1, {"servers": 3}) == watch("long-lived", 1, algorithm.scenario_set)
+    assert watch("long-lived", 1, {"servers": 3}) != watch("long-lived", 1)
+    assert get("long-lived").param("servers").default != 3
+
+
+@pytest.mark.parametrize(
+    ("setting", "words"),
+    [
+        ("set = { servers = 0 }", "[set] long-lived: servers=0 is not allowed"),
+        ("set = { server = 3 }", '[set] long-lived has no parameter "server"'),
+        ('set = "servers=3"', '"set" must be a table of scenario parameters'),
+    ],
+)
+def test_a_question_setup_its_scenario_cannot_take_is_reported_at_its_line(folder, setting, words):
+    text = QUIZ.replace('scenario = "long-lived"', 'scenario = "long-lived"\n' + setting, 1)
+    _, problems = bank_with(folder, text)
+    path = folder / "quiz" / "02-algorithms.toml"
+    assert any(f"{path}:53:" in m and words in m for m in messages(problems)), messages(problems)
+
+
 def test_a_bad_question_is_left_out_and_the_others_still_load(folder):
     bank, problems = bank_with(folder, QUIZ.replace('answer = "b"', 'answer = "z"', 1))
     assert len(problems) == 1

@@ -512,13 +512,14 @@ class Outcome:
     error: str = ""
 
 
-def watch(scenario: str, seed: int = 1) -> Outcome:
-    """Run a scenario headless to the end and report its headline metrics and who won."""
+def watch(scenario: str, seed: int = 1, params: dict | None = None) -> Outcome:
+    """Run a scenario headless to the end (with `params` changed from its defaults) and report
+    its headline metrics and who won."""
     from lbtutor.sim.scenarios import ScenarioError, get
 
     try:
         sc = get(scenario)
-        result = sc.build(None, seed).run()
+        result = sc.build(params or None, seed).run()
     except (ScenarioError, ImportError) as exc:
         return Outcome(scenario, scenario, (), None, "", error=f"This scenario cannot run yet: {exc}")
     metrics = result["metrics"]

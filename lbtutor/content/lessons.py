@@ -603,7 +603,7 @@ def _lab_block(data, problem, fence_line):
                     problem(f"[set] {key} must be a string, number or boolean (got {type_name(value)})", "set", key)
                     ok = typed = False
     if typed and isinstance(scenario, str) and scenario in known:
-        ok = _scenario_settings(scenario, settings, problem) and ok
+        ok = check_scenario_settings(scenario, settings, problem) and ok
 
     algorithms = data.get("algorithms")
     if "algorithms" in data:
@@ -661,7 +661,7 @@ def _lab_block(data, problem, fence_line):
     )
 
 
-def _scenario_settings(name: str, settings: dict, problem) -> bool:
+def check_scenario_settings(name: str, settings: dict, problem) -> bool:
     """Check a scenario lab's [set] table against the scenario's own parameters, each problem at
     the line of its key.
 

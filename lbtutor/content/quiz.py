@@ -27,7 +27,7 @@ from lbtutor.content.problems import (
 
 KINDS = ("single", "multiple", "number", "algorithm")
 FILE_KEYS = ("section", "questions")
-QUESTION_KEYS = ("id", "kind", "prompt", "teaches", "answer", "options", "tolerance", "unit", "explain", "scenario")
+QUESTION_KEYS = ("id", "kind", "prompt", "teaches", "answer", "options", "tolerance", "unit", "explain", "scenario", "set")
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class Question:
     unit: str = ""
     explain: str = ""  # the worked answer (number questions; optional for the others)
     scenario: str | None = None  # a scenario that shows the answer
+    scenario_set: dict = field(default_factory=dict, compare=False)  # its parameters, as the question sets them up
     path: Path = field(default=Path(), compare=False)
     line: int = 0
 
@@ -167,6 +168,7 @@ def _question(path, where, n, q: dict, section: int, course: Course | None, prob
         return None
     teaches = _teaches(q, course, problem)
     scenario = _scenario(q, problem)
+    scenario_set = _scenario_set(q, scenario, problem)
     explain = q.get("explain", "")
     if not isinstance(explain, str):
         problem(f'"explain" must be a string (got {type_name(explain)})', "explain")
@@ -203,7 +205,8 @@ def _question(path, where, n, q: dict, section: int, course: Course | None, prob
     return Question(
         id=qid, kind=kind, section=section, prompt=prompt, teaches=teaches,
         options=tuple(options or ()), answers=frozenset(answers), number=number, tolerance=tolerance,
-        unit=unit, explain=explain, scenario=scenario, path=path, line=where.line("questions", n),
+        unit=unit, explain=explain, scenario=scenario, scenario_set=scenario_set, path=path,
+        line=where.line("questions", n),
     )  # fmt: skip
 
 
@@ -246,6 +249,25 @@ def _scenario(q: dict, problem) -> str | None:
         problem(f"unknown scenario {value!r}{hint}; see lbtutor sim --list-scenarios", "scenario")
         return None
     return value
+
+
+def _scenario_set(q: dict, scenario: str | None, problem) -> dict:
+    """The question's `set` table: the scenario's parameters for the setup the question describes
+    (checked as a lesson lab's [set] is), so the run shown after the answer is the question's."""
+    if "set" not in q:
+        return {}
+    settings = q["set"]
+    if "scenario" not in q:
+        problem('"set" holds scenario parameters; this question has no "scenario"', "set")
+        return {}
+    if not isinstance(settings, dict):
+        problem(f'"set" must be a table of scenario parameters (got {type_name(settings)})', "set")
+        return {}
+    if scenario is None:
+        return {}  # the unknown scenario is reported already
+    from lbtutor.content.lessons import check_scenario_settings
+
+    return dict(settings) if check_scenario_settings(scenario, settings, problem) else {}
 
 
 def _number_answer(q: dict, problem) -> tuple[float | None, float, str]:

@@ -33,15 +33,15 @@ def open_lab(app, **kwargs) -> None:
     app.push_screen(LabScreen(**kwargs))
 
 
-def open_scenario(app, name: str) -> None:
+def open_scenario(app, name: str, params: dict | None = None) -> None:
     from lbtutor.sim.scenario_code import ScenarioSpec
     from lbtutor.ui.screens.lab import LabScreen
 
     screen = app.screen
     if isinstance(screen, LabScreen):
-        screen.open_scenario(name)
+        screen.open_scenario(name, params)
     else:
-        app.push_screen(LabScreen(scenario=ScenarioSpec(name, {}, 1)))
+        app.push_screen(LabScreen(scenario=ScenarioSpec(name, dict(params or {}), 1)))
 
 
 def lab_commands(app, screen) -> Iterator[LabCommand]:

@@ -255,7 +255,7 @@ class QuizScreen(DismissOnce, Screen[None]):
         except ImportError:
             self.notify("The lab is not part of this build.", severity="warning")
             return
-        open_scenario(self.app, view.question.scenario)
+        open_scenario(self.app, view.question.scenario, view.question.scenario_set)
 
     async def action_finish(self) -> None:
         view = self.view

@@ -44,7 +44,8 @@ class QuizScenarioResult(Static):
     def _run(self) -> None:
         from lbtutor.content.drills import watch
 
-        outcome = watch(self.scenario, self.seed)
+        params = self.question.scenario_set if self.question is not None else None
+        outcome = watch(self.scenario, self.seed, params)
         self.app.call_from_thread(self.show, outcome)
 
     def show(self, outcome: Outcome) -> None:

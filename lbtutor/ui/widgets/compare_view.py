@@ -15,6 +15,7 @@ from lbtutor.sim.lab_session import PaneView, Verdict, seconds_text
 from lbtutor.ui.widgets.lab_bars import LabBars
 from lbtutor.ui.widgets.lab_text import LabText
 from lbtutor.ui.widgets.server_bars import scale_need
+from lbtutor.units import pack_figures
 
 MAX_PANES = 4
 MIN_PANE_WIDTH = 52  # below this per pane, panes stack
@@ -195,13 +196,7 @@ def counts_content(pane: PaneView, comparing: bool = False, width: int = 0) -> C
         parts.remove(in_flight)
     if not width:
         return Content(separator.join(parts))
-    lines: list[str] = []
-    for part in parts:
-        if lines and len(lines[-1]) + len(separator) + len(part) <= width:
-            lines[-1] += separator + part
-        else:
-            lines.append(part)
-    return Content("\n".join(lines))
+    return Content(pack_figures(parts, width, separator))
 
 
 def figures_content(pane: PaneView) -> Content:

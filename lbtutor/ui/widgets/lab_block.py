@@ -27,7 +27,7 @@ from textual.widgets import Digits, Static
 from lbtutor.ui.frame_rate import DEFAULT_FPS, FramePacer
 from lbtutor.ui.widgets.lab_bars import MAX_ROW_HEIGHT, LabBars
 from lbtutor.ui.widgets.server_bars import scale_need
-from lbtutor.units import metric, seconds
+from lbtutor.units import metric, pack_figures, seconds
 
 if TYPE_CHECKING:
     from lbtutor.content.lessons import LabBlock
@@ -127,7 +127,7 @@ class LabPane(Vertical):
         counts = self.query_one(".pane-counts", Static)
         figures = self.query_one(PaneFigures)
         # with the large digits on show, the latencies are not said twice
-        counts.update(_pack(_counts(snapshot, latency=not figures.display), counts.content_region.width or 80))
+        counts.update(Content(pack_figures(_counts(snapshot, latency=not figures.display), counts.content_region.width or 80)))
         note_widget = self.query_one(".pane-note", Static)
         note_widget.display = bool(note)
         note_widget.update(Content(note))
@@ -539,17 +539,6 @@ def build_live_run(lab: LabBlock, algorithm: str | None, comparing: bool, *, pau
 
     run = scenarios.get(lab.scenario).build(lab.settings, lab.seed)
     return LiveRun(run, speed=lab.speed, paused=paused), None
-
-
-def _pack(parts: list[str], width: int, separator: str = " · ") -> Content:
-    """Join figures with `separator`, breaking lines only between figures, never inside one."""
-    lines: list[str] = []
-    for part in parts:
-        if lines and len(lines[-1]) + len(separator) + len(part) <= width:
-            lines[-1] += separator + part
-        else:
-            lines.append(part)
-    return Content("\n".join(lines))
 
 
 def _counts(snapshot: Snapshot, latency: bool = True) -> list[str]:

@@ -96,6 +96,7 @@ def test_panes_show_the_simulations_side_by_side_with_a_label(name):
         ("l4-vs-l7", {"static_fraction": "0.6", "ws_fraction": "0.5"}, r"static_fraction \+ ws_fraction must be at most 1"),
         ("l4-vs-l7", {"cache_hit_ratio": "1.5"}, "cache_hit_ratio is a number from 0 to 1"),
         ("lb-ha", {"misses": "0"}, "misses is an integer from 1 to 10"),
+        ("health-check", {"flap_period": "1e-300"}, "flap_period=1e-300 is not allowed; it is 0"),
         ("lb-ha", {"heartbeat": "1"}, "its parameters are: heartbeat_interval"),
     ],
 )

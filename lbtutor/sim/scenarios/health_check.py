@@ -117,6 +117,9 @@ def _probes(n: int) -> str:
     return f"{n} probe" if n == 1 else f"{n} probes"
 
 
+MIN_FLAP_PERIOD = 0.1  # seconds: flipping faster than probes can see is no flapping a checker could notice
+
+
 def _check_story(p: dict, duration: float) -> None:
     if p["timeout"] > p["interval"]:
         raise ScenarioError(
@@ -132,6 +135,12 @@ def _check_story(p: dict, duration: float) -> None:
         raise ScenarioError(
             f"health-check: recover_at={p['recover_at']:g} is not allowed; recover_at must be "
             f"after fail_at ({p['fail_at']:g} s)"
+        )
+    if 0 < p["flap_period"] < MIN_FLAP_PERIOD:
+        # every flap is an event: 1e-300 s between flips never reached recover_at (found by hypothesis)
+        raise ScenarioError(
+            f"health-check: flap_period={p['flap_period']:g} is not allowed; it is 0 (s1 stays broken) "
+            f"or at least {MIN_FLAP_PERIOD:g} s"
         )
 
 
@@ -163,7 +172,7 @@ SCENARIO = Scenario(
         Param("fail_at", 30.0, "when s1 breaks", min=0, max=600, unit="s"),
         Param("recover_at", 90.0, "when s1 heals for good", min=0, max=600, unit="s"),
         Param("flap_period", 0.0, "from fail_at to recover_at, s1 alternates broken/working every "
-              "this many seconds (0 = it stays broken)", min=0, max=60, unit="s"),
+              "this many seconds (0 = it stays broken; otherwise at least 0.1 s)", min=0, max=60, unit="s"),
         Param("algorithm", "round-robin", "how the balancer spreads requests over servers in rotation",
               choices=("round-robin", "least-connections")),
         Param("servers", 4, "servers behind the balancer", min=2, max=10),

@@ -69,6 +69,27 @@ async def test_ctrl_s_saves_the_screen_as_an_svg_and_names_the_file(app, tmp_pat
         assert any(saved[0].name in n.message and n.title == "Screenshot saved (SVG)" for n in note)
 
 
+async def test_a_screenshot_of_a_screen_in_the_middle_of_changing_is_refused_not_a_crash(app, tmp_path, monkeypatch):
+    from lbtutor.ui.exports import save_screenshot
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.ready.wait()
+        await pilot.pause()
+
+        def removed_widget(*args, **kwargs):  # what Textual raises for a widget being removed
+            raise KeyError("No 'text-area--gutter' key in COMPONENT_CLASSES")
+
+        monkeypatch.setattr(app, "export_screenshot", removed_widget)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app._exception is None
+        assert not (tmp_path / "data" / "exports").exists() or not list((tmp_path / "data" / "exports").glob("*.svg"))
+        assert any(n.title == "Screenshot not saved" and "ctrl+s again" in n.message for n in app._notifications)
+        monkeypatch.undo()
+        app._screen_stack.clear()  # as while the app closes, ctrl+s queued behind ctrl+q
+        assert save_screenshot(app) is None
+
+
 async def test_the_palette_saves_a_screenshot_of_the_screen_beneath_it(app, tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await app.ready.wait()

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from textual.app import ScreenStackError
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
@@ -41,6 +42,8 @@ def screen_name(screen) -> str:
 # ------------------------------------------------------------------ screenshots
 def save_screenshot(app) -> Path | None:
     """Write the current screen as SVG; say where in a notification. None if it could not be saved."""
+    if not app.screen_stack or not app.screen.is_attached:
+        return None  # the app is closing (ctrl+s queued behind ctrl+q): there is no screen to save
     screen = app.screen
     folder = exports_dir(app)
     stem = unique_stem(folder, file_stem(screen_name(screen)), [".svg"]) if folder.is_dir() else file_stem(screen_name(screen))
@@ -48,6 +51,13 @@ def save_screenshot(app) -> Path | None:
     title = " — ".join(part for part in (app.title, getattr(app, "sub_title", "")) if part)
     try:
         svg = app.export_screenshot(title=title)
+    except (KeyError, ScreenStackError):
+        # Textual 8.2.8 reads each widget's component styles; a widget being removed has none
+        # ("No 'text-area--gutter' key in COMPONENT_CLASSES"; found by key mashing at shutdown).
+        app.notify("The screen was changing; press ctrl+s again.", title="Screenshot not saved",
+                   severity="warning", markup=False)  # fmt: skip
+        return None
+    try:
         folder.mkdir(parents=True, exist_ok=True)
         path.write_text(svg, encoding="utf-8")
     except OSError as exc:

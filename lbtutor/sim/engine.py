@@ -528,8 +528,9 @@ class Simulation:
             theory=self.theory(),
         )
 
-    def theory(self) -> dict | None:
-        """Queueing theory's prediction for the current setup, where a model fits it."""
+    def theory(self, queue_limit: int | None = None) -> dict | None:
+        """Queueing theory's prediction for the current setup, where a model fits it; with
+        `queue_limit`, for queues of that limit (0: unbounded) instead of the servers' own."""
         pool = self.pool
         if not pool or self.traffic.rate_fn is not None:
             return None
@@ -542,7 +543,7 @@ class Simulation:
             arrival_rate=self.traffic.rate,
             service_rate=1.0 / self.traffic.service_mean,
             service_dist=self.traffic.service_dist,
-            queue_limit=max(s.queue_limit for s in pool),
+            queue_limit=max(s.queue_limit for s in pool) if queue_limit is None else queue_limit,
         )
 
     # -------------------------------------------------------------- result

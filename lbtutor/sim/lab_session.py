@@ -13,7 +13,6 @@ import random
 from collections import deque
 from dataclasses import dataclass, replace
 
-from lbtutor.sim import theory
 from lbtutor.sim.balancers import ALGORITHMS
 from lbtutor.sim.config import SERVICE_DISTS, ConfigError
 from lbtutor.sim.live import LiveRun
@@ -363,13 +362,7 @@ class LabSession:
                tuple((s.workers, s.speed, s.weight) for s in pool))
         cached = self._theory_cache.get(index)
         if cached is None or cached[0] != key:
-            figures = theory.predict(
-                algorithm=sim.algorithm, servers=len(pool), workers=[s.workers for s in pool],
-                speeds=[s.speed for s in pool], weights=[s.weight for s in pool],
-                arrival_rate=sim.traffic.rate, service_rate=1.0 / sim.traffic.service_mean,
-                service_dist=sim.traffic.service_dist, queue_limit=0,
-            )
-            cached = self._theory_cache[index] = (key, figures)
+            cached = self._theory_cache[index] = (key, sim.theory(queue_limit=0))
         return cached[1]
 
     @staticmethod

@@ -169,6 +169,7 @@ def test_a_question_sets_its_scenario_up_as_it_describes_and_the_run_shown_uses_
         ("set = { servers = 0 }", "[set] long-lived: servers=0 is not allowed"),
         ("set = { server = 3 }", '[set] long-lived has no parameter "server"'),
         ('set = "servers=3"', '"set" must be a table of scenario parameters'),
+        ("set = { servers = [3] }", "[set] servers must be a string, number or boolean (got an array)"),
     ],
 )
 def test_a_question_setup_its_scenario_cannot_take_is_reported_at_its_line(folder, setting, words):

@@ -103,8 +103,9 @@ def practice_state(store, course, lessons_dir=None) -> dict:
 
     bank, _problems = load_quiz_bank(lessons_dir, course)
     scores = srs.section_scores(store, bank)
+    weakest = srs.weakest_topics(store, bank)
     where = {}
-    for topic in srs.weakest_topics(store, bank):
+    for topic in weakest:
         found = course.find_step(topic.teaches)
         where[topic.teaches] = {"lesson_title": found[0].title, "step_title": found[1].title} if found else {}
     return {
@@ -115,7 +116,7 @@ def practice_state(store, course, lessons_dir=None) -> dict:
         ],
         "weakest_topics": [
             {"teaches": t.teaches, "answers": t.answers, "wrong": t.wrong, **where.get(t.teaches, {})}
-            for t in srs.weakest_topics(store, bank)
+            for t in weakest
         ],
         "streak_days": srs.streak(store),
         "due_today": srs.due_count(store),

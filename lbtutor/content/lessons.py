@@ -589,19 +589,8 @@ def _lab_block(data, problem, fence_line):
                     "scenario")
             ok = False
     settings = data.get("set", {})
-    typed = isinstance(settings, dict)
-    if "set" in data:
-        if "scenario" not in data:
-            problem('[set] holds scenario parameters; this lab has no "scenario"', "set")
-            ok = False
-        if not typed:
-            problem(f'"set" must be a table of scenario parameters (got {type_name(settings)})', "set")
-            ok = False
-        else:
-            for key, value in settings.items():
-                if not isinstance(value, str | int | float | bool):
-                    problem(f"[set] {key} must be a string, number or boolean (got {type_name(value)})", "set", key)
-                    ok = typed = False
+    typed = check_set_table(data, "lab", problem) if "set" in data else True
+    ok = ok and typed
     if typed and isinstance(scenario, str) and scenario in known:
         ok = check_scenario_settings(scenario, settings, problem) and ok
 
@@ -659,6 +648,24 @@ def _lab_block(data, problem, fence_line):
         seed=seed,
         speed=float(speed),
     )
+
+
+def check_set_table(holder: dict, what: str, problem) -> bool:
+    """The `set` table of a lab block or a quiz question (`what`): it needs a "scenario" beside
+    it, and holds strings, numbers and booleans. False, with each problem reported, if not."""
+    settings = holder["set"]
+    ok = True
+    if "scenario" not in holder:
+        problem(f'[set] holds scenario parameters; this {what} has no "scenario"', "set")
+        ok = False
+    if not isinstance(settings, dict):
+        problem(f'"set" must be a table of scenario parameters (got {type_name(settings)})', "set")
+        return False
+    for key, value in settings.items():
+        if not isinstance(value, str | int | float | bool):
+            problem(f"[set] {key} must be a string, number or boolean (got {type_name(value)})", "set", key)
+            ok = False
+    return ok
 
 
 def check_scenario_settings(name: str, settings: dict, problem) -> bool:

@@ -256,18 +256,11 @@ def _scenario_set(q: dict, scenario: str | None, problem) -> dict:
     (checked as a lesson lab's [set] is), so the run shown after the answer is the question's."""
     if "set" not in q:
         return {}
-    settings = q["set"]
-    if "scenario" not in q:
-        problem('"set" holds scenario parameters; this question has no "scenario"', "set")
-        return {}
-    if not isinstance(settings, dict):
-        problem(f'"set" must be a table of scenario parameters (got {type_name(settings)})', "set")
-        return {}
-    if scenario is None:
-        return {}  # the unknown scenario is reported already
-    from lbtutor.content.lessons import check_scenario_settings
+    from lbtutor.content.lessons import check_scenario_settings, check_set_table
 
-    return dict(settings) if check_scenario_settings(scenario, settings, problem) else {}
+    if not check_set_table(q, "question", problem) or scenario is None:  # an unknown scenario is reported already
+        return {}
+    return dict(q["set"]) if check_scenario_settings(scenario, q["set"], problem) else {}
 
 
 def _number_answer(q: dict, problem) -> tuple[float | None, float, str]:

@@ -63,14 +63,3 @@ def number(value: float | None, digits: int = 3) -> str:
         return f"{int(value):,}"
     return f"{value:.{digits}g}"
 
-
-def pack_figures(parts: list[str], width: int, separator: str = " · ") -> str:
-    """Join figures with `separator` into lines of at most `width`, breaking only between
-    figures, never inside one ('1,280 lost' stays whole)."""
-    lines: list[str] = []
-    for part in parts:
-        if lines and len(lines[-1]) + len(separator) + len(part) <= width:
-            lines[-1] += separator + part
-        else:
-            lines.append(part)
-    return "\n".join(lines)

@@ -32,7 +32,7 @@ from lbtutor.ui.widgets.config_panel import ConfigPanel
 from lbtutor.ui.widgets.lab_bars import LabBars
 from lbtutor.ui.widgets.lab_metrics import LabMetrics
 from lbtutor.ui.widgets.lab_status import LabStatus, StatusInfo
-from lbtutor.ui.widgets.lab_text import LabText
+from lbtutor.ui.widgets.lab_text import LabText, pack_figures
 from lbtutor.ui.widgets.latency_chart import LatencyChart, Series
 from lbtutor.units import metric as format_metric
 
@@ -379,7 +379,7 @@ class LabScreen(Screen[None]):
             Content.assemble(name.replace("_", " ") + " ", (format_metric(value, units.get(name, "")), "bold"))
             for name, value in values.items()
         ]
-        headline.show(_pack(figures, headline.content_region.width) if figures else Content("(no figures yet)"))
+        headline.show(pack_figures(figures, headline.content_region.width, gap="   ") if figures else Content("(no figures yet)"))
         entries = session.run.scenario.log[-3:]
         log.show(Content("\n".join(f"at {t:.1f} s: {text}" for t, text in entries)))
 
@@ -746,18 +746,6 @@ class LabScreen(Screen[None]):
             self.app.pop_screen()
         else:
             self.app.exit()
-
-
-def _pack(figures: list[Content], width: int, gap: str = "   ") -> Content:
-    """Figures side by side, lines broken between figures, never inside one ('waited short
-    lc' on one line and its '0.0%' on the next)."""
-    lines: list[Content] = []
-    for figure in figures:
-        if lines and (not width or lines[-1].cell_length + len(gap) + figure.cell_length <= width):
-            lines[-1] = Content.assemble(lines[-1], gap, figure)
-        else:
-            lines.append(figure)
-    return Content("\n").join(lines)
 
 
 def _sentence(text: str) -> str:

@@ -13,9 +13,8 @@ from textual.content import Content
 
 from lbtutor.sim.lab_session import PaneView, Verdict, seconds_text
 from lbtutor.ui.widgets.lab_bars import LabBars
-from lbtutor.ui.widgets.lab_text import LabText
+from lbtutor.ui.widgets.lab_text import LabText, pack_figures
 from lbtutor.ui.widgets.server_bars import scale_need
-from lbtutor.units import pack_figures
 
 MAX_PANES = 4
 MIN_PANE_WIDTH = 52  # below this per pane, panes stack
@@ -194,9 +193,7 @@ def counts_content(pane: PaneView, comparing: bool = False, width: int = 0) -> C
     separator = " · "
     if width and len(separator.join(parts)) > width:
         parts.remove(in_flight)
-    if not width:
-        return Content(separator.join(parts))
-    return Content(pack_figures(parts, width, separator))
+    return pack_figures(parts, width, separator)  # width 0 (not laid out yet): one line
 
 
 def figures_content(pane: PaneView) -> Content:

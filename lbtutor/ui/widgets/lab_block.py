@@ -26,8 +26,9 @@ from textual.widgets import Digits, Static
 
 from lbtutor.ui.frame_rate import DEFAULT_FPS, FramePacer
 from lbtutor.ui.widgets.lab_bars import MAX_ROW_HEIGHT, LabBars
+from lbtutor.ui.widgets.lab_text import pack_figures
 from lbtutor.ui.widgets.server_bars import scale_need
-from lbtutor.units import metric, pack_figures, seconds
+from lbtutor.units import metric, seconds
 
 if TYPE_CHECKING:
     from lbtutor.content.lessons import LabBlock
@@ -127,7 +128,7 @@ class LabPane(Vertical):
         counts = self.query_one(".pane-counts", Static)
         figures = self.query_one(PaneFigures)
         # with the large digits on show, the latencies are not said twice
-        counts.update(Content(pack_figures(_counts(snapshot, latency=not figures.display), counts.content_region.width or 80)))
+        counts.update(pack_figures(_counts(snapshot, latency=not figures.display), counts.content_region.width or 80))
         note_widget = self.query_one(".pane-note", Static)
         note_widget.display = bool(note)
         note_widget.update(Content(note))

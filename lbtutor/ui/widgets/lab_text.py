@@ -4,8 +4,23 @@ a redraw, and at 30 frames a second that difference is most of the lab's CPU).""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual.content import Content
 from textual.widgets import Static
+
+
+def pack_figures(figures: Sequence[Content | str], width: int, gap: str = " · ") -> Content:
+    """Figures side by side, `gap` between them, lines broken between figures and never inside
+    one ('1,280 lost' stays whole; 'waited short lc' never ends a line without its '0.0%').
+    A width of 0 (not laid out yet) keeps them on one line."""
+    lines: list[Content] = []
+    for figure in (Content(f) if isinstance(f, str) else f for f in figures):
+        if lines and (not width or lines[-1].cell_length + len(gap) + figure.cell_length <= width):
+            lines[-1] = Content.assemble(lines[-1], gap, figure)
+        else:
+            lines.append(figure)
+    return Content("\n").join(lines)
 
 
 class LabText(Static):

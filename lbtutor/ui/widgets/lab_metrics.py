@@ -16,9 +16,9 @@ LABEL = 11
 COLUMNS = (("done/s", 9), ("p50", 9), ("p95", 9), ("p99", 9), ("dropped", 9), ("failed", 8), ("fairness", 8))
 
 
+WARM_UP = 10.0  # simulated seconds: until then the recent window still holds the empty start
 # Narrower than the whole table, columns give way in this order: fairness, then throughput, then
 # the median; the tail and the lost requests stay to the last.
-WARM_UP = 10.0  # simulated seconds: until then the recent window still holds the empty start
 GIVE_WAY = ("fairness", "done/s", "p50")
 
 

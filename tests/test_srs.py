@@ -74,6 +74,15 @@ def test_due_today_counts_items_due_before_midnight(store):
     assert srs.next_due(store, now=NOON) == NOON + DAY
 
 
+def test_a_question_missed_just_before_midnight_is_still_due_in_this_session(store):
+    late = dt.datetime(2026, 3, 10, 23, 55).timestamp()
+    srs.review(store, "quiz", "missed", "again", now=late)  # due at 00:05, tomorrow's date
+    srs.review(store, "quiz", "known", "good", now=late)    # due tomorrow night
+    assert [i.item_id for i in srs.due_items(store, now=late)] == ["missed"]
+    assert srs.due_count(store, now=late) == 1
+    assert srs.next_due(store, now=late) == late + DAY
+
+
 def test_due_items_can_be_limited_to_known_items(store):
     srs.review(store, "quiz", "gone", "again", now=NOON)
     srs.review(store, "quiz", "kept", "again", now=NOON)

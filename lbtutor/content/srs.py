@@ -11,7 +11,8 @@ The schedule, exactly:
     hard:  stays in its box (a new item goes to box 1), due after that box's interval
     good:  one box up (at most 5), due after the new box's interval
     easy:  two boxes up (at most 5), due after the new box's interval
-* "Due today" means due before the end of the learner's local day.
+* "Due today" means due before the end of the learner's local day, or within AGAIN_MINUTES of
+  now (so a question missed just before midnight still comes back in the same session).
 
 The state lives in the progress database's `items` table (so export and import carry it, and an
 import never replaces a newer state with an older one); every review is also kept as history in
@@ -65,6 +66,12 @@ def end_of_day(now: float) -> float:
     return dt.datetime.combine(day, dt.time()).timestamp()
 
 
+def due_limit(now: float) -> float:
+    """Items due before this moment are due today: the end of the local day, or AGAIN_MINUTES
+    from now if that is later (late in the evening)."""
+    return max(end_of_day(now), now + AGAIN_MINUTES * 60 + 1)
+
+
 @dataclass(frozen=True)
 class ScheduledItem:
     kind: str  # quiz | interview
@@ -116,7 +123,7 @@ def due_items(store, now: float | None = None, known: set[tuple[str, str]] | Non
     """Items due before the end of today, soonest first. With `known`, only those (kind, id) pairs
     (so items whose question was since removed from the bank are not offered)."""
     now = time.time() if now is None else now
-    limit = end_of_day(now)
+    limit = due_limit(now)
     due = [i for i in scheduled(store) if i.due < limit]
     if known is not None:
         due = [i for i in due if (i.kind, i.item_id) in known]
@@ -136,7 +143,7 @@ def due_count(store, now: float | None = None) -> int:
 def next_due(store, now: float | None = None) -> float | None:
     """When the next item falls due after today, if any."""
     now = time.time() if now is None else now
-    later = [i.due for i in scheduled(store) if i.due >= end_of_day(now)]
+    later = [i.due for i in scheduled(store) if i.due >= due_limit(now)]
     return min(later) if later else None
 
 

@@ -16,7 +16,7 @@ def interview_order(prompts: Sequence[InterviewPrompt], store, now: float | None
     rest (soonest due first)."""
     now = time.time() if now is None else now
     scheduled = {i.item_id: i for i in srs.scheduled(store, (srs.INTERVIEW,))} if store is not None else {}
-    limit = srs.end_of_day(now)
+    limit = srs.due_limit(now)
 
     def rank(indexed: tuple[int, InterviewPrompt]) -> tuple:
         n, prompt = indexed

@@ -46,11 +46,35 @@ NAMED_KEYS = [
 ANY_KEY = NAMED_KEYS + list(string.ascii_letters + string.digits + "+-=.,/?!;:'\"[]<>()#*_ ")
 
 
+class WatchedStack(list):
+    """A screen stack that remembers who took its last screen (Textual reports only the empty
+    stack, later, from wherever it is next read)."""
+
+    emptied_by = ""
+
+    def _note(self) -> None:
+        if not self and not self.emptied_by:
+            self.emptied_by = "".join(traceback.format_stack(limit=14)[:-2])
+
+    def pop(self, *args):
+        screen = super().pop(*args)
+        self._note()
+        return screen
+
+    def clear(self) -> None:
+        super().clear()
+        self._note()
+
+
 class MashedApp(LBTutorApp):
     """The tutor with the ways out of a test closed: quitting is counted, not done, and Textual's
     own screenshot command (which writes into the user's Downloads folder) does nothing."""
 
     quits = 0
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._screen_stacks[self.DEFAULT_MODE] = WatchedStack()
 
     async def action_quit(self) -> None:
         self.quits += 1
@@ -191,6 +215,9 @@ def _failed(report: MashReport, app, what: str) -> MashFailure:
     trail = "\n  ".join(report.trail)
     if app.exit_trace:
         what += f"\nthe app was told to exit, by:\n{app.exit_trace}"
+    emptied_by = getattr(app._screen_stacks.get(app.DEFAULT_MODE), "emptied_by", "")
+    if emptied_by:
+        what += f"\nthe screen stack was emptied by:\n{emptied_by}"
     return MashFailure(f"seed {report.seed}, after {report.events} events: {what}\n"
                        f"screen stack: {[type(s).__name__ for s in app.screen_stack]}\nlast events:\n  {trail}")
 
@@ -207,61 +234,77 @@ async def mash(seed: int, events: int, *, data_dir: Path, lessons_dir: Path | No
     app = MashedApp(lessons_dir, data_dir, autoplay_labs=rng.random() < 0.5)
     app.animation_level = "none"
     started = time.perf_counter()
+    failure: MashFailure | None = None
     try:
-        async with app.run_test(size=size) as pilot, asyncio.timeout(limit):
-            await app.ready.wait()
-            await pilot.pause()
-            width, height = size
-            resized_for = 0  # rolls left before a resized terminal goes back to `size`
-            while report.events < events:
-                roll = rng.random()
-                if resized_for and (resized_for := resized_for - 1) == 0:
-                    width, height = size
-                    report.trail.append(f"resize {width}x{height}")
-                    await pilot.resize_terminal(width, height)
-                if roll < 0.06:
-                    commands = await palette_commands(app, rng.choice(string.ascii_lowercase))
-                    if commands:
-                        text, command = rng.choice(commands)
-                        report.trail.append(f"palette: {text}")
-                        app.call_later(command)
-                        report.commands_run += 1
-                    report.events += 1
-                elif roll < 0.14:
-                    x, y = rng.randrange(width), rng.randrange(height)
-                    report.trail.append(f"click ({x}, {y}) on {type(app.screen).__name__}")
-                    await pilot.click(offset=(x, y))
-                    report.events += 1
-                elif roll < 0.16:
-                    width, height = rng.choice(SIZES)
-                    resized_for = rng.randint(1, 3)
-                    report.trail.append(f"resize {width}x{height}")
-                    await pilot.resize_terminal(width, height)
-                    report.events += 1
-                else:
-                    keys = [pick_key(app, rng) for _ in range(min(rng.randint(*BATCH), events - report.events))]
-                    if rng.random() < burst:
-                        report.trail.append(f"burst on {type(app.screen).__name__}: {' '.join(keys)}")
-                        await press_burst(app, keys)
-                    else:
-                        report.trail.append(f"keys on {type(app.screen).__name__}: {' '.join(keys)}")
-                        await press_keys(app, pilot, keys)
-                    report.events += len(keys)
-                await pilot.pause()
-                report.screens.add(type(app.screen).__name__)
-                if app._exception is not None:
-                    raise _failed(report, app, _traceback(app._exception))
-                if is_blank(app):
-                    raise _failed(report, app, f"{type(app.screen).__name__} is blank:\n" + "\n".join(screen_lines(app)))
-    except MashFailure:
-        raise
-    except TimeoutError as exc:
-        raise _failed(report, app, f"the walk took more than {limit:g} s (the app stopped answering?)") from exc
-    except Exception as exc:
-        raise _failed(report, app, _traceback(app._exception or exc)) from exc
+        async with app.run_test(size=size) as pilot:
+            try:
+                async with asyncio.timeout(limit):
+                    await _walk(app, pilot, rng, report, events, size, burst)
+            except MashFailure as exc:
+                failure = exc
+            except TimeoutError:
+                failure = _failed(report, app, f"the walk took more than {limit:g} s (the app stopped answering?)")
+            except Exception as exc:  # noqa: BLE001 -- whatever left the walk is the failure to report
+                failure = _failed(report, app, _traceback(app._exception or exc))
+    except Exception as exc:  # noqa: BLE001 -- the app raised while it shut down
+        if failure is None:
+            failure = _failed(report, app, _traceback(exc))
+    if failure is not None:
+        raise failure  # the first thing that went wrong, not what the shutdown said after it
     report.seconds = time.perf_counter() - started
     report.quits = app.quits
     return report
+
+
+async def _walk(app, pilot, rng: random.Random, report: MashReport, events: int, size: tuple[int, int],
+                burst: float) -> None:  # fmt: skip
+    await app.ready.wait()
+    await pilot.pause()
+    width, height = size
+    resized_for = 0  # rolls left before a resized terminal goes back to `size`
+    while report.events < events:
+        roll = rng.random()
+        began = time.perf_counter()
+        if resized_for and (resized_for := resized_for - 1) == 0:
+            width, height = size
+            report.trail.append(f"resize {width}x{height}")
+            await pilot.resize_terminal(width, height)
+        if roll < 0.06:
+            commands = await palette_commands(app, rng.choice(string.ascii_lowercase))
+            if commands:
+                text, command = rng.choice(commands)
+                report.trail.append(f"palette: {text}")
+                app.call_later(command)
+                report.commands_run += 1
+            report.events += 1
+        elif roll < 0.14:
+            x, y = rng.randrange(width), rng.randrange(height)
+            report.trail.append(f"click ({x}, {y}) on {type(app.screen).__name__}")
+            await pilot.click(offset=(x, y))
+            report.events += 1
+        elif roll < 0.16:
+            width, height = rng.choice(SIZES)
+            resized_for = rng.randint(1, 3)
+            report.trail.append(f"resize {width}x{height}")
+            await pilot.resize_terminal(width, height)
+            report.events += 1
+        else:
+            keys = [pick_key(app, rng) for _ in range(min(rng.randint(*BATCH), events - report.events))]
+            if rng.random() < burst:
+                report.trail.append(f"burst on {type(app.screen).__name__}: {' '.join(keys)}")
+                await press_burst(app, keys)
+            else:
+                report.trail.append(f"keys on {type(app.screen).__name__}: {' '.join(keys)}")
+                await press_keys(app, pilot, keys)
+            report.events += len(keys)
+        await pilot.pause()
+        if (took := time.perf_counter() - began) > 5:
+            report.trail.append(f"(that took {took:.0f} s)")
+        report.screens.add(type(app.screen).__name__)
+        if app._exception is not None:
+            raise _failed(report, app, _traceback(app._exception))
+        if is_blank(app):
+            raise _failed(report, app, f"{type(app.screen).__name__} is blank:\n" + "\n".join(screen_lines(app)))
 
 
 def quicken_pilot(monkeypatch) -> None:
@@ -409,6 +452,27 @@ async def test_a_lesson_lab_asked_to_draw_while_it_is_being_removed_does_nothing
     await block.query_one(".lab-algorithms").remove()  # its parts go first when a page is dropped
     block.draw()
     await settled(app, pilot)
+
+
+async def test_frames_drawn_while_compare_panes_mount_build_the_panes_once(tutor_app, monkeypatch):
+    """Panes on their way out are not counted: counting them made every frame remove and mount
+    the panes again, a storm that kept the lesson from ever settling on a busy machine."""
+    from lbtutor.ui.widgets import lab_block
+    from lbtutor.ui.widgets.lab_block import LabBlockView, LabPane
+
+    app, pilot = tutor_app
+    app.open_step("basics", 1)  # "Three servers": an engine lab with two algorithms
+    await settled(app, pilot)
+    block = app.screen.query_one(LabBlockView)
+    built = []
+    monkeypatch.setattr(lab_block, "LabPane", lambda: built.append(LabPane()) or built[-1])
+    block.toggle_compare()  # one pane becomes two
+    for _ in range(5):
+        block.draw()  # frames that come before the old pane has gone
+    await settled(app, pilot)
+    await settled(app, pilot)
+    assert len(built) == 2
+    assert list(block.query_one("#panes").query_children(LabPane)) == built
 
 
 async def test_a_lab_redraw_that_lands_after_the_lab_closed_does_nothing(tutor_app):

@@ -221,6 +221,10 @@ class LabBlockView(Vertical):
         self._timer: Timer | None = None
         self._pacer = FramePacer(DEFAULT_FPS)
         self._posted_status: Content | None = None
+        # The panes this block made and has not removed. Not a query of #panes: removing is
+        # finished later, and counting panes on their way out made every frame remove and mount
+        # them again, a storm that kept the lesson from ever settling (found by key mashing).
+        self._views: list[LabPane] = []
 
     def compose(self) -> ComposeResult:
         yield Static(Content.assemble(("Look for: ", "bold"), self.lab.look_for), classes="lab-look-for")
@@ -366,6 +370,7 @@ class LabBlockView(Vertical):
             self._fail(f"This lab stopped: {exc}")
 
     def _clear_panes(self) -> None:
+        self._views = []
         self.query_one("#panes").remove_children()
 
     def draw(self) -> None:
@@ -383,11 +388,11 @@ class LabBlockView(Vertical):
         except Exception as exc:
             self._fail(f"This lab stopped: {exc}")
             return
-        container = self.query_one("#panes")
-        views = list(container.query_children(LabPane))
+        views = self._views
         if len(views) != len(panes):
+            container = self.query_one("#panes")
             container.remove_children()
-            views = [LabPane() for _ in panes]
+            self._views = views = [LabPane() for _ in panes]
             container.mount_all(views)
             self.call_after_refresh(self.draw)  # the new panes can draw once they are mounted
             return

@@ -57,8 +57,9 @@ class OptionLine(Vertical):
         yield Static(Content(self.option.explain), classes="option-explain")
 
     def show(self, text: Content, answered: bool) -> None:
-        self.query_one(".option-text", Static).update(text)
         self.set_class(answered, "-answered")
+        for widget in self.query(".option-text").results(Static):  # none while the app shuts down
+            widget.update(text)
 
     def on_click(self, event: events.Click) -> None:
         event.stop()
@@ -240,10 +241,10 @@ class CheckBlockView(Vertical):
             line.set_class(marked and option.key in answers, "-right")
             line.set_class(marked and option.key not in answers and picked, "-wrong")
             line.show(self._option_content(option, picked), marked)
-        result = self.query_one(".check-result", Static)
-        result.set_class(marked and self.correct, "-right")
-        result.set_class(marked and not self.correct, "-wrong")
-        result.update(self._result_text())
+        for result in self.query(".check-result").results(Static):  # none while the app shuts down
+            result.set_class(marked and self.correct, "-right")
+            result.set_class(marked and not self.correct, "-wrong")
+            result.update(self._result_text())
 
     def _option_content(self, option: Option, picked: bool) -> Content:
         box = ""

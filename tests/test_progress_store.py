@@ -186,6 +186,9 @@ def test_import_never_replaces_newer_records_with_older_ones(tmp_path):
                                                                  "due": float("nan"), "state": {},
                                                                  "updated": 1.0}]},
          "items[0].due must be a timestamp"),
+        ({"format": "lbtutor-progress", "version": 1, "items": [{"kind": "quiz", "item_id": "q", "box": 9,
+                                                                 "due": 1.0, "state": {}, "updated": 1.0}]},
+         "items[0].box must be a Leitner box from 1 to 5, got 9"),
     ],
 )  # fmt: skip
 def test_a_malformed_import_is_refused_with_the_reason(store, data, reason):

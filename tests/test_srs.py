@@ -83,6 +83,15 @@ def test_a_question_missed_just_before_midnight_is_still_due_in_this_session(sto
     assert srs.next_due(store, now=late) == late + DAY
 
 
+def test_a_quiz_retaken_the_same_day_moves_nothing_up_but_a_miss_still_counts(store):
+    srs.review(store, "quiz", "q", "good", now=NOON)  # box 1, due tomorrow
+    assert srs.review(store, "quiz", "q", "good", now=NOON + 60) == srs.Review(1, NOON + DAY)
+    assert srs.review(store, "quiz", "q", "easy", now=NOON + 120) == srs.Review(1, NOON + DAY)
+    assert srs.review(store, "quiz", "q", "again", now=NOON + 180) == srs.Review(1, NOON + 780)
+    assert len(store.history("quiz")) == 4  # every answer is still kept
+    assert srs.review(store, "quiz", "q", "good", now=NOON + DAY) == srs.Review(2, NOON + 4 * DAY)
+
+
 def test_due_items_can_be_limited_to_known_items(store):
     srs.review(store, "quiz", "gone", "again", now=NOON)
     srs.review(store, "quiz", "kept", "again", now=NOON)

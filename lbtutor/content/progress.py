@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from lbtutor.content.srs import BOXES
+
 FILENAME = "progress.sqlite3"
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x4C425455  # "LBTU": marks the file as ours
@@ -389,7 +391,7 @@ _FIELDS = {
     "views": {"lesson_id": "str", "step_index": "index", "step_slug": "str", "ts": "time"},
     "answers": {"kind": "str", "item_id": "str", "lesson_id": "str", "chosen": "list", "correct": "correct",
                 "ts": "time"},
-    "items": {"kind": "str", "item_id": "str", "box": "index", "due": "time", "state": "dict", "updated": "time"},
+    "items": {"kind": "str", "item_id": "str", "box": "box", "due": "time", "state": "dict", "updated": "time"},
 }  # fmt: skip
 
 
@@ -426,6 +428,8 @@ def _check_field(where: str, kind: str, value) -> None:
         raise ValueError(f"{where} must be a string (at most 1000 characters), got {_json_type(value)}")
     if kind == "index" and not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1_000_000):
         raise ValueError(f"{where} must be a whole number of 0 or more, got {value!r}")
+    if kind == "box" and not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= BOXES):
+        raise ValueError(f"{where} must be a Leitner box from 1 to {BOXES}, got {value!r}")
     if kind == "time" and not (number and math.isfinite(value) and 0 <= value < 1e11):
         raise ValueError(f"{where} must be a timestamp in seconds, got {value!r}")
     if kind == "correct" and not (isinstance(value, bool) or (number and value == int(value) and 0 <= value <= 10)):

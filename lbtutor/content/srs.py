@@ -11,6 +11,8 @@ The schedule, exactly:
     hard:  stays in its box (a new item goes to box 1), due after that box's interval
     good:  one box up (at most 5), due after the new box's interval
     easy:  two boxes up (at most 5), due after the new box's interval
+* An item answered before it is due (a quiz retaken the same day) keeps its box and its date
+  unless the answer is "again": only a review that was due can move an item up.
 * "Due today" means due before the end of the learner's local day, or within AGAIN_MINUTES of
   now (so a question missed just before midnight still comes back in the same session).
 
@@ -152,7 +154,10 @@ def review(store, kind: str, item_id: str, rating: str, *, chosen: list | None =
     """Record one review: the answer goes into the history and the item moves boxes."""
     now = time.time() if now is None else now
     current = item(store, kind, item_id)
-    result = next_review(current.box if current else 0, rating, now)
+    if current is not None and rating != "again" and current.due >= due_limit(now):
+        result = Review(current.box, current.due)  # reviewed early: remembering it moves nothing
+    else:
+        result = next_review(current.box if current else 0, rating, now)
     outcome = correct if correct is not None else RATINGS.index(rating)  # interview: 0..3
     if _persistent(store):
         store.record_item_answer(kind, item_id, list(chosen or [rating]), outcome, lesson_id=lesson_id)

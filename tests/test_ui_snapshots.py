@@ -1,4 +1,5 @@
-"""What the learner sees, pinned: the course map, a lesson step with a paused seeded lab, and help.
+"""What the learner sees, pinned: the course map, a lesson step with a paused seeded lab, a step
+with a table too wide for the screen, and help.
 
 Each at 80×24 and 120×36. The course is the fixed one in ui_course.py, labs never autoplay (the lab
 is stepped a fixed number of times), and nothing on screen shows a clock. Update with
@@ -45,6 +46,13 @@ async def lesson_with_lab(pilot) -> None:
     await pilot.pause()
 
 
+async def lesson_with_a_table(pilot) -> None:
+    await ready(pilot)
+    pilot.app.open_step("basics", 2)  # a two-column table too wide for the screen, then a check
+    await pilot.pause()
+    await pilot.pause()
+
+
 async def help_screen(pilot) -> None:
     await ready(pilot)
     await pilot.press("f1")
@@ -59,6 +67,11 @@ def test_course_map(snap_compare, app, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_lesson_step_with_a_paused_lab(snap_compare, app, size):
     assert snap_compare(app, terminal_size=size, run_before=lesson_with_lab)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_wide_table_shares_the_width_between_its_columns(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=size, run_before=lesson_with_a_table)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -68,6 +68,11 @@ explain = "That is the random algorithm; round robin follows a fixed order."
 
 ## What the balancer buys you
 
+| Without a balancer | With a balancer in front of several servers |
+|---|---|
+| One server carries every request, however many arrive | The requests are shared, so the pool carries the sum of what each can |
+| When it dies, the service is down until someone restarts it | When one dies, the balancer stops sending to it and the others carry on |
+
 ```check
 question = "What does a balancer give you? Choose all that apply."
 answer = ["a", "b"]

@@ -479,14 +479,15 @@ class LabBlockView(Vertical):
         if not values:
             return None
         units = {m.name: m.unit for m in getattr(run.scenario.scenario, "metrics", ())}
-        per_row = 3 if self.size.width >= 110 else 2
+        pairs = [(Text(name.replace("_", " ")), Text(metric(value, units.get(name, "")))) for name, value in values.items()]
+        # as many pairs a row as fit whole (names are never cut: "requests lost active …" hid which)
+        pair_width = max(len(n) for n, _ in pairs) + max(len(v) for _, v in pairs) + 4
+        per_row = max(1, min(3, (self.content_region.width or 80) // pair_width))
         grid = Table.grid(padding=(0, 1), expand=True)
         for _ in range(per_row):
-            grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis", style="dim")
+            grid.add_column(no_wrap=True, overflow="ellipsis", style="dim")
             grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis", style="bold")
-        cells: list[Text] = []
-        for name, value in values.items():
-            cells += [Text(name.replace("_", " ")), Text(metric(value, units.get(name, "")))]
+        cells: list[Text] = [text for pair in pairs for text in pair]
         width = 2 * per_row
         for start in range(0, len(cells), width):
             row = cells[start : start + width]

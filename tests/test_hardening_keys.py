@@ -475,6 +475,16 @@ async def test_frames_drawn_while_compare_panes_mount_build_the_panes_once(tutor
     assert list(block.query_one("#panes").query_children(LabPane)) == built
 
 
+async def test_a_title_change_that_reaches_a_header_whose_title_is_gone_does_nothing(tutor_app):
+    from textual.widgets._header import HeaderTitle
+
+    app, pilot = tutor_app
+    await app.screen.query_one(HeaderTitle).remove()  # a screen closing takes the header's parts first
+    app.title = "lbtutor, renamed"  # the header's title watcher runs after that
+    app.screen.sub_title = "and again"
+    await settled(app, pilot)
+
+
 async def test_a_lab_redraw_that_lands_after_the_lab_closed_does_nothing(tutor_app):
     app, pilot = tutor_app
     app.call_later(lambda: open_scenario(app, "heterogeneous"))

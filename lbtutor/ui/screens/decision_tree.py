@@ -16,13 +16,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Static
+from textual.widgets import Button, Footer, Static
 
 from lbtutor.content import srs
 from lbtutor.content.drills import algorithm_name
 from lbtutor.content.flowchart import Case, DecisionTree, Walk
 from lbtutor.ui.screens.dismiss_once import DismissOnce
 from lbtutor.ui.widgets.decision_tree_drawing import DecisionTreeDrawing
+from lbtutor.ui.widgets.tutor_header import TutorHeader
 
 
 def scenario_title(name: str) -> str:
@@ -111,7 +112,7 @@ class DecisionTreeScreen(DismissOnce, Screen[None]):
 
     # ------------------------------------------------------------------ building
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TutorHeader()
         with Horizontal(id="tree-main"):
             with VerticalScroll(id="tree-walk"):
                 yield Static("", id="tree-case")

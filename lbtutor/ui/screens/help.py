@@ -12,9 +12,10 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 
 from lbtutor.ui.screens.dismiss_once import DismissOnce
+from lbtutor.ui.widgets.tutor_header import TutorHeader
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class HelpScreen(DismissOnce, Screen[None]):
     """
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TutorHeader()
         with VerticalScroll(id="help-body"):
             yield Static(
                 Content.assemble(

@@ -9,9 +9,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Static
+from textual.widgets import Button, DataTable, Footer, Static
 
 from lbtutor.ui.widgets.course_map import CourseMap, MapRow
+from lbtutor.ui.widgets.tutor_header import TutorHeader
 
 
 class HomeScreen(Screen[None]):
@@ -26,7 +27,7 @@ class HomeScreen(Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TutorHeader()
         with Vertical(id="home"):
             yield Static("Loading lessons…", id="home-intro")
             yield Button("", id="continue", compact=True, disabled=True)

@@ -20,7 +20,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header
+from textual.widgets import Footer
 
 from lbtutor.sim.config import ConfigError
 from lbtutor.sim.lab_session import LabSession, seconds_text
@@ -34,6 +34,7 @@ from lbtutor.ui.widgets.lab_metrics import LabMetrics
 from lbtutor.ui.widgets.lab_status import LabStatus, StatusInfo
 from lbtutor.ui.widgets.lab_text import LabText, pack_figures
 from lbtutor.ui.widgets.latency_chart import LatencyChart, Series
+from lbtutor.ui.widgets.tutor_header import TutorHeader
 from lbtutor.units import metric as format_metric
 
 TEXT_HZ = 6  # numbers and words are redrawn this often; bars and the chart every frame
@@ -188,7 +189,7 @@ class LabScreen(Screen[None]):
 
     # ================================================================== building
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TutorHeader()
         yield LabStatus(id="lab-status")
         yield LabText(id="lab-banner")
         with Horizontal(id="lab-main"):

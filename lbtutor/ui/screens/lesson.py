@@ -18,13 +18,14 @@ from textual.content import Content
 from textual.css.query import NoMatches
 from textual.screen import ActiveBinding, Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Markdown, OptionList, Static
+from textual.widgets import Footer, Markdown, OptionList, Static
 
 from lbtutor.ui.widgets.check_block import CheckBlockView
 from lbtutor.ui.widgets.lab_block import LabBlockView
 from lbtutor.ui.widgets.step_header import StepHeader
 from lbtutor.ui.widgets.step_page import StepPage
 from lbtutor.ui.widgets.step_toc import StepToc
+from lbtutor.ui.widgets.tutor_header import TutorHeader
 
 if TYPE_CHECKING:
     from lbtutor.content.lessons import Lesson
@@ -63,7 +64,7 @@ class LessonScreen(Screen[None]):
         self._shown: int | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TutorHeader()
         yield StepHeader(id="step-header")
         with Horizontal(id="lesson-main"):
             yield StepToc(id="toc")

@@ -12,10 +12,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 
 from lbtutor.content import srs
 from lbtutor.ui.screens.dismiss_once import DismissOnce
+from lbtutor.ui.widgets.tutor_header import TutorHeader
 
 NEW_ITEMS = 5
 
@@ -84,7 +85,7 @@ class PracticeScreen(DismissOnce, Screen[None]):
         self.started = False
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TutorHeader()
         with Vertical():
             yield Static(Content("Practice due items"), id="practice-title")
             yield Static("", id="practice-message")

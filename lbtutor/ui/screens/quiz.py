@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 
 from lbtutor.content import srs
 from lbtutor.content.interview import InterviewPrompt
@@ -25,6 +25,7 @@ from lbtutor.content.quiz import Question
 from lbtutor.ui.screens.dismiss_once import DismissOnce
 from lbtutor.ui.widgets.interview_answer import InterviewAnswerView
 from lbtutor.ui.widgets.quiz_question import LETTERS, QuizQuestionView
+from lbtutor.ui.widgets.tutor_header import TutorHeader
 
 if TYPE_CHECKING:
     from lbtutor.content.lessons import Course
@@ -118,7 +119,7 @@ class QuizScreen(DismissOnce, Screen[None]):
 
     # ------------------------------------------------------------------ building
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TutorHeader()
         yield Static("", id="quiz-status")
         yield VerticalScroll(id="quiz-body")
         yield Footer(compact=True)

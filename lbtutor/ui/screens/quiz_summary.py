@@ -9,11 +9,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Static
+from textual.widgets import Button, Footer, Static
 
 from lbtutor.content.interview import InterviewPrompt
 from lbtutor.ui.screens.dismiss_once import DismissOnce
 from lbtutor.ui.widgets.quiz_question import LETTERS, format_number, option_label, teaches_label
+from lbtutor.ui.widgets.tutor_header import TutorHeader
 
 if TYPE_CHECKING:
     from lbtutor.content.quiz import Question
@@ -68,7 +69,7 @@ class QuizSummaryScreen(DismissOnce, Screen[None]):
         return [r for r in self.results if r.missed]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TutorHeader()
         with VerticalScroll(id="summary-body"):
             yield Static(self._score(), id="summary-score")
             with Horizontal(id="summary-buttons"):

@@ -22,7 +22,7 @@ from lbtutor.sim.balancers import ALGORITHMS, Balancer, make_balancer
 from lbtutor.sim.config import ConfigError, ServerSpec, SimConfig, server_name
 from lbtutor.sim.metrics import jain_index, max_over_mean, summarize
 from lbtutor.sim.server import DOWN, DRAINING, HEALTHY, STARTING, Request, Server
-from lbtutor.sim.snapshot import ServerView, Snapshot
+from lbtutor.sim.snapshot import ServerView, Snapshot, Totals
 from lbtutor.sim.traffic import Traffic, stream
 
 RECENT_LATENCIES = 4096  # completions kept for the live percentiles
@@ -109,7 +109,9 @@ class Simulation:
             None if keep_latencies else deque(maxlen=RECENT_LATENCIES)
         )
         self.sample_interval = sample_interval
-        self._checkpoints: deque[tuple[float, int, dict[Server, float]]] = deque()
+        self._totals_base: tuple = ()
+        self.restart_totals()
+        self._checkpoints: deque[tuple[float, int, int, int, dict[Server, float]]] = deque()
         if sample_interval:
             self._checkpoints = deque(maxlen=int(self.window / sample_interval) + 2)
             self._take_checkpoint(None)
@@ -475,9 +477,21 @@ class Simulation:
     def dropped(self) -> int:
         return self.dropped_no_server + self.dropped_queue_full
 
+    def restart_totals(self) -> None:
+        """Count the snapshot's totals (`Snapshot.total`) from now on: a lab that switches
+        algorithm mid-run judges the new one on its own requests."""
+        now = self.env.now
+        self._totals_base = (
+            now, self.arrived, self.completed, self.dropped, self.failed,
+            self.measured_completed, self.measured_latency_sum,
+            {s: (s.area_at(now), s.total_served) for s in self.servers},
+        )
+
     def _take_checkpoint(self, _ev) -> None:
         now = self.env.now
-        self._checkpoints.append((now, self.completed, {s: s.area_at(now) for s in self.servers}))
+        self._checkpoints.append(
+            (now, self.completed, self.dropped, self.failed, {s: s.area_at(now) for s in self.servers})
+        )
         self._at(self.sample_interval, self._take_checkpoint, None)
 
     def _window_start(self):
@@ -492,27 +506,45 @@ class Simulation:
         now = self.env.now
         cp = self._window_start()
         if cp is not None and now > cp[0]:
-            t0, completed0, areas0 = cp
+            t0, completed0, dropped0, failed0, areas0 = cp
         else:
-            t0, completed0, areas0 = 0.0, 0, {}
+            t0, completed0, dropped0, failed0, areas0 = 0.0, 0, 0, 0, {}
         span = now - t0
+        since, arrived1, completed1, dropped1, failed1, measured1, latency1, bases = self._totals_base
         views = []
         for s in self.servers:
+            area = s.area_at(now)
             start = max(t0, s.created_at)
             base = areas0.get(s, 0.0) if s.created_at <= t0 else 0.0
             dt = now - start
-            util = (s.area_at(now) - base) / (s.workers * dt) if dt > 0 else 0.0
+            util = (area - base) / (s.workers * dt) if dt > 0 else 0.0
+            base_area, base_served = bases.get(s, (0.0, 0))
+            dt = now - max(since, s.created_at)
+            util_total = (area - base_area) / (s.workers * dt) if dt > 0 else 0.0
             views.append(
                 ServerView(
                     name=s.name, state=s.state, in_rotation=s.in_rotation, weight=s.weight,
                     speed=s.speed, workers=s.workers, active=s.active, busy=s.busy,
-                    queued=len(s.queue), served=s.total_served, utilization=min(1.0, max(0.0, util)),
-                    peak_active=s.peak_active,
+                    queued=len(s.queue), served=s.total_served - base_served,
+                    utilization=min(1.0, max(0.0, util)), peak_active=s.peak_active,
+                    utilization_total=min(1.0, max(0.0, util_total)),
                 )
             )
         horizon = now - self.window
         recent = summarize([lat for t, lat in (self.recent or ()) if t >= horizon])
         in_rotation = [v.utilization for v in views if v.in_rotation]
+        measured = self.measured_completed - measured1
+        busy_total = [v.utilization_total for v in views if v.in_rotation]
+        total = Totals(
+            since=since,
+            arrived=self.arrived - arrived1,
+            completed=self.completed - completed1,
+            dropped=self.dropped - dropped1,
+            failed=self.failed - failed1,
+            mean_latency=(self.measured_latency_sum - latency1) / measured if measured > 0 else None,
+            throughput=(self.completed - completed1) / (now - since) if now > since else 0.0,
+            utilization=math.fsum(busy_total) / len(busy_total) if busy_total else None,
+        )
         capacity = sum(s.speed * s.workers for s in self.pool) / self.traffic.service_mean
         return Snapshot(
             time=now,
@@ -531,6 +563,9 @@ class Simulation:
             max_over_mean=max_over_mean(in_rotation),
             offered_load=self.traffic.rate / capacity if capacity > 0 else math.inf,
             theory=self.theory(),
+            total=total,
+            window_dropped=self.dropped - dropped0 if cp is not None else 0,
+            window_failed=self.failed - failed0 if cp is not None else 0,
         )
 
     def theory(self, queue_limit: int | None = None) -> dict | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import random
-from collections import deque
 from dataclasses import dataclass, replace
 
 from lbtutor.sim.balancers import ALGORITHMS
@@ -34,11 +33,18 @@ from lbtutor.units import seconds as seconds_text
 
 CHART_DT = 0.5  # simulated seconds between chart points at the start of a run
 CHART_POINTS = 512  # points kept per pane: when full, every other one goes and the step doubles
-COUNT_POINTS = 64  # drop/fail counters kept (every CHART_DT) to cut the recent window from
 RATE_STEP = 1.25  # one press of "more traffic" multiplies the arrival rate by this
 LADDER = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 16.0, 20.0)
-MIN_VERDICT = 200  # completions each side needs before a winner is called
-TIE = 0.05  # p99s within 5% of each other are a tie
+# Compare mode's verdict (see `verdict`): a winner on p99 needs this many completions on every
+# side, this many batches, and batch-means intervals that do not overlap.
+MIN_VERDICT = 2000
+MIN_BATCHES = 10
+MAX_BATCHES = 32  # past this, neighbouring batches merge and new ones last twice as long
+FIRST_BATCH = 2.0  # simulated seconds a batch lasts at the start of a run
+# Student's t for a two-sided 95% interval, by degrees of freedom (9..31); beyond, 2.04.
+T95 = {9: 2.262, 10: 2.228, 11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120,
+       17: 2.110, 18: 2.101, 19: 2.093, 20: 2.086, 21: 2.080, 22: 2.074, 23: 2.069, 24: 2.064,
+       25: 2.060, 26: 2.056, 27: 2.052, 28: 2.048, 29: 2.045, 30: 2.042, 31: 2.040}
 
 # Algorithms that prefer the server with the fewest connections: a dead one, which fails every
 # request at once and so never holds any, looks best to them (the "black hole").
@@ -78,6 +84,10 @@ class LatencyHistogram:
         bins[i if i < len(bins) else -1] += 1
         self.count += 1
 
+    def merge(self, other: LatencyHistogram) -> None:
+        self.bins = [a + b for a, b in zip(self.bins, other.bins, strict=True)]
+        self.count += other.count
+
     def percentiles(self, *qs: float) -> tuple[float | None, ...]:
         """Nearest-rank percentiles (q in 0..100), each as the geometric middle of its bin."""
         if not self.count:
@@ -104,6 +114,66 @@ class LatencyHistogram:
         return self.LOW * self.RATIO ** (i - 0.5)
 
 
+class BatchP99:
+    """The run cut into consecutive batches of time, each with its own p99: how much the batches
+    differ is the noise a p99 over the run carries (the method of batch means). Batches start
+    FIRST_BATCH seconds long; past MAX_BATCHES, neighbours merge and the length doubles, so
+    memory stays flat however long the run."""
+
+    def __init__(self, start: float) -> None:
+        self.start = start
+        self.length = FIRST_BATCH
+        self.batches: list[LatencyHistogram] = []
+
+    def add(self, now: float, latency: float) -> None:
+        i = int((now - self.start) / self.length)
+        while i >= MAX_BATCHES:
+            merged = []
+            for k in range(0, len(self.batches), 2):
+                pair = self.batches[k]
+                if k + 1 < len(self.batches):
+                    pair.merge(self.batches[k + 1])
+                merged.append(pair)
+            self.batches = merged
+            self.length *= 2
+            i = int((now - self.start) / self.length)
+        while len(self.batches) <= i:
+            self.batches.append(LatencyHistogram())
+        self.batches[i].add(latency)
+
+    def p99s(self, now: float) -> list[float]:
+        """The p99 of each batch that has ended by `now`."""
+        done = min(len(self.batches), int((now - self.start) / self.length))
+        return [p for b in self.batches[:done] if b.count for p in b.percentiles(99) if p is not None]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A mean with its 95% confidence half-width, from `batches` batch values."""
+
+    mean: float
+    half: float
+    batches: int
+
+    @property
+    def low(self) -> float:
+        return self.mean - self.half
+
+    @property
+    def high(self) -> float:
+        return self.mean + self.half
+
+
+def batch_interval(values: list[float]) -> Interval | None:
+    """Batch means: the mean of the batch values and a Student-t 95% interval around it."""
+    n = len(values)
+    if n < 2:
+        return None
+    mean = math.fsum(values) / n
+    sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
+    return Interval(mean, T95.get(n - 1, 2.04 if n > 32 else 2.262) * sd / math.sqrt(n), n)
+
+
 @dataclass(frozen=True)
 class RunStats:
     """One side's figures since the run (re)started at `since`."""
@@ -115,6 +185,8 @@ class RunStats:
     p99: float | None
     dropped: int
     failed: int
+    mean: float | None = None  # mean latency since `since`
+    p99_interval: Interval | None = None  # batch means of p99 (None: too few batches yet)
 
 
 @dataclass(frozen=True)
@@ -149,19 +221,18 @@ class _Side:
         # (t, p50, p95, p99 over the recent window, p99 over the whole run so far)
         # The whole run in at most CHART_POINTS points (thinned as it grows), so memory stays flat.
         self.chart: list[tuple[float, float | None, float | None, float | None, float | None]] = []
-        self.counts: deque[tuple[float, int, int]] = deque(maxlen=COUNT_POINTS)
         self.histogram = LatencyHistogram()
-        self.since = 0.0
-        self.base_dropped = 0
-        self.base_failed = 0
-        self.base_completed = 0
+        self.batches = BatchP99(0.0)
 
-    def restart_stats(self, now: float, snapshot: Snapshot | None) -> None:
+    def add(self, now: float, latency: float) -> None:
+        self.histogram.add(latency)
+        self.batches.add(now, latency)
+
+    def restart_stats(self, sim) -> None:
+        """Count this side afresh from now: its histogram, and the engine's totals with it."""
         self.histogram = LatencyHistogram()
-        self.since = now
-        self.base_dropped = snapshot.dropped if snapshot else 0
-        self.base_failed = snapshot.failed if snapshot else 0
-        self.base_completed = snapshot.completed if snapshot else 0
+        self.batches = BatchP99(sim.now)
+        sim.restart_totals()
 
 
 class LabSession:
@@ -235,7 +306,8 @@ class LabSession:
 
     def _hook(self, sim, side: _Side) -> None:
         def record(s, req, server) -> None:
-            side.histogram.add(s.env.now - req.arrival)
+            now = s.env.now
+            side.add(now, now - req.arrival)
 
         previous = sim.on_complete
         if previous is None:
@@ -317,13 +389,13 @@ class LabSession:
             snap = pane.snapshot
             side = self.sides[i] if i < len(self.sides) else None
             run = None
-            window_dropped = window_failed = 0
             if side is not None:
-                if not self.is_scenario:
+                if not self.is_scenario and snap.total is not None:
                     p50, p95, p99 = side.histogram.percentiles(50, 95, 99)
+                    total = snap.total
                     run = RunStats(
-                        side.since, snap.completed - side.base_completed, p50, p95, p99,
-                        snap.dropped - side.base_dropped, snap.failed - side.base_failed,
+                        total.since, total.completed, p50, p95, p99, total.dropped, total.failed,
+                        total.mean_latency, batch_interval(side.batches.p99s(snap.time)),
                     )
                 if chart:
                     r = snap.recent
@@ -331,12 +403,9 @@ class LabSession:
                     if len(side.chart) > CHART_POINTS:
                         del side.chart[1::2]
                         thinned = True
-                if sample:
-                    side.counts.append((snap.time, snap.dropped, snap.failed))
-                window_dropped, window_failed = self._window_losses(side, snap)
             algorithm = self.setup.algorithms[i] if not self.is_scenario else None
             figures = snap.theory if self.is_scenario else self._theory(i, snap)
-            views.append(PaneView(pane.label, algorithm, snap, pane.note, run, window_dropped, window_failed, figures))
+            views.append(PaneView(pane.label, algorithm, snap, pane.note, run, snap.window_dropped, snap.window_failed, figures))
         if chart:
             if thinned:
                 self._chart_dt *= 2  # half the points are gone: sample half as often from now on
@@ -364,18 +433,6 @@ class LabSession:
         if cached is None or cached[0] != key:
             cached = self._theory_cache[index] = (key, sim.theory(queue_limit=0))
         return cached[1]
-
-    @staticmethod
-    def _window_losses(side: _Side, snap: Snapshot) -> tuple[int, int]:
-        horizon = snap.time - snap.window if snap.window else snap.time
-        base = None
-        for t, dropped, failed in side.counts:
-            if t >= horizon - 1e-9:
-                base = (dropped, failed)
-                break
-        if base is None:
-            return 0, 0
-        return snap.dropped - base[0], snap.failed - base[1]
 
     def chart(self, index: int = 0) -> list[tuple[float, float | None, float | None, float | None, float | None]]:
         """Chart points of pane `index`: (t, window p50, window p95, window p99, whole-run p99)."""
@@ -431,33 +488,13 @@ class LabSession:
         return None
 
     def verdict(self) -> Verdict | None:
-        """In compare mode, which side wins on p99 and on lost requests, in words."""
+        """In compare mode, which side wins on p99 and on lost requests, in words (see `judge`)."""
         if not self.comparing or len(self.panes) < 2:
             return None
         runs = [p.run for p in self.panes]
-        if any(r is None or r.completed < MIN_VERDICT or r.p99 is None for r in runs):
-            return Verdict(None, "too early to call p99: waiting for more requests to finish", None, "")
-        labels = [p.label for p in self.panes]
-        p99s = [r.p99 for r in runs]  # type: ignore[union-attr]
-        order = sorted(range(len(runs)), key=lambda i: p99s[i])
-        best, second = order[0], order[1]
-        if p99s[second] <= p99s[best] * (1 + TIE):
-            p99_winner, p99_text = None, f"p99 is a tie ({seconds_text(p99s[best])} vs {seconds_text(p99s[second])})"
-        else:
-            ratio = p99s[second] / p99s[best]
-            p99_winner = best
-            p99_text = (f"{labels[best]} wins on p99: {seconds_text(p99s[best])} against "
-                        f"{seconds_text(p99s[second])} ({ratio:.1f}× better)")
-        losses = [r.dropped + r.failed for r in runs]  # type: ignore[union-attr]
-        order = sorted(range(len(runs)), key=lambda i: losses[i])
-        best, second = order[0], order[1]
-        if losses[best] == losses[second]:
-            loss_winner = None
-            loss_text = "no requests lost on any side" if losses[best] == 0 else f"lost requests: a tie ({losses[best]:,} each)"
-        else:
-            loss_winner = best
-            loss_text = f"{labels[best]} loses fewest requests: {losses[best]:,} against {losses[second]:,}"
-        return Verdict(p99_winner, p99_text, loss_winner, loss_text)
+        if any(r is None for r in runs):
+            return Verdict(None, "no clear winner yet: waiting for requests to finish", None, "")
+        return judge([p.label for p in self.panes], runs)  # type: ignore[arg-type]
 
     def code(self) -> str:
         """The scenario code that reproduces this run from its start."""
@@ -488,8 +525,7 @@ class LabSession:
         sim.set_algorithm(slug)
         self.sides[side].label = slug
         self.run.labels = list(self.setup.algorithms)
-        self.refresh()
-        self.sides[side].restart_stats(self.now, self.panes[side].snapshot)
+        self.sides[side].restart_stats(sim)
         self.refresh()
 
     def next_algorithm(self, step: int = 1) -> str:
@@ -727,6 +763,53 @@ class LabSession:
         scenario = scenarios.get(self.spec.name)
         values = scenario.resolve(self.spec.params)
         return [(p, values[p.name]) for p in scenario.params]
+
+
+def judge(labels: list[str], runs: list[RunStats]) -> Verdict:
+    """Compare mode's call, from each side's figures on the same requests.
+
+    p99: a winner only once every side has finished MIN_VERDICT requests over at least
+    MIN_BATCHES batches, and the best side's batch-means 95% interval lies wholly below every
+    other side's (the difference is beyond what the batches vary by); else "no clear winner
+    yet". Lost requests: counted as Poisson, the fewest wins when it is more than twice the
+    standard deviation of the difference, 2 x sqrt(a + b), below the next.
+    (Replications, when a run has them, can stand in for the batches: each gives one value.)"""
+    p99s = [r.p99 for r in runs]
+    intervals = [r.p99_interval for r in runs]
+    fewest = min(r.completed for r in runs)
+    if fewest < MIN_VERDICT or any(p is None for p in p99s):
+        p99_winner, p99_text = None, (
+            f"no clear winner yet on p99: {fewest:,} requests finished, {MIN_VERDICT:,} needed on each side"
+        )
+    elif any(iv is None or iv.batches < MIN_BATCHES for iv in intervals):
+        have = min((iv.batches if iv else 0) for iv in intervals)
+        p99_winner, p99_text = None, f"no clear winner yet on p99: {have} of the {MIN_BATCHES} batches of the run it needs are done"
+    else:
+        order = sorted(range(len(runs)), key=lambda i: p99s[i])  # type: ignore[arg-type,return-value]
+        best, second = order[0], order[1]
+        a = intervals[best]
+        ratio = p99s[second] / p99s[best]  # type: ignore[operator]
+        if all(a.high < intervals[i].low for i in order[1:]):  # type: ignore[union-attr]
+            p99_winner = best
+            p99_text = (f"{labels[best]} wins on p99: {seconds_text(p99s[best])} against "
+                        f"{seconds_text(p99s[second])} ({ratio:.2g}× better, beyond the noise of "
+                        f"{a.batches} batches of the run)")  # type: ignore[union-attr]
+        else:
+            p99_winner = None
+            p99_text = (f"no clear winner on p99 yet: {seconds_text(p99s[best])} against "
+                        f"{seconds_text(p99s[second])} is within the run's noise so far")
+    losses = [r.dropped + r.failed for r in runs]
+    order = sorted(range(len(runs)), key=lambda i: losses[i])
+    best, second = order[0], order[1]
+    if losses[second] == 0:
+        loss_winner, loss_text = None, "no requests lost on any side"
+    elif losses[second] - losses[best] > 2 * math.sqrt(losses[best] + losses[second]):
+        loss_winner = best
+        loss_text = f"{labels[best]} loses fewest requests: {losses[best]:,} against {losses[second]:,}"
+    else:
+        loss_winner = None
+        loss_text = f"lost requests: no clear difference ({losses[best]:,} against {losses[second]:,})"
+    return Verdict(p99_winner, p99_text, loss_winner, loss_text)
 
 
 def _ladder(value: float, step: int, what: str) -> float:

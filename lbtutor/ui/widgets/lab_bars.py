@@ -10,10 +10,10 @@ from __future__ import annotations
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
+from lbtutor.sim.readings import SINCE
 from lbtutor.ui.widgets.server_bars import ServerBars
 
 HEAD_SEGMENTS = 5  # marker, name, weight, state, gap: what ServerBars draws before the bar
@@ -31,8 +31,8 @@ class LabBars(ServerBars):
             self.bars = bars
             self.name = name
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes)
+    def __init__(self, *, id: str | None = None, classes: str | None = None, span: str = SINCE) -> None:
+        super().__init__(id=id, classes=classes, span=span)
         self.row_height = 1
         self._bars_style: Style | None = None
 
@@ -56,13 +56,12 @@ class LabBars(ServerBars):
             self.row_height = height
             self.refresh(layout=True)
 
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        rows = len(self.snapshot.servers) if self.snapshot else 0
-        return max(1, rows * self.row_height)
-
     def render_line(self, y: int) -> Strip:
         if self.row_height == 1:
             return super().render_line(y)
+        snap = self.snapshot
+        if snap is not None and snap.servers and y == len(snap.servers) * self.row_height and self.legend_shown:
+            return self.legend_strip(self.size.width)
         index, sub = divmod(y, self.row_height)
         if sub == (self.row_height - 1) // 2:  # the words on the middle line (the first of two)
             return super().render_line(index)

@@ -24,9 +24,10 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Digits, Static
 
+from lbtutor.sim.readings import reading_rows
 from lbtutor.ui.frame_rate import DEFAULT_FPS, FramePacer
 from lbtutor.ui.widgets.lab_bars import MAX_ROW_HEIGHT, LabBars
-from lbtutor.ui.widgets.lab_text import pack_figures
+from lbtutor.ui.widgets.lab_text import LabText, labelled_rows, pack_figures
 from lbtutor.ui.widgets.server_bars import scale_need
 from lbtutor.units import metric, seconds
 
@@ -66,7 +67,7 @@ class PaneFigures(Horizontal):
     }
     """
 
-    LABELS = ("throughput", "mean latency", "p95 latency", "lost")
+    LABELS = ("done/s since start", "mean latency since start", "p95, last 10 s", "lost since start")
 
     def on_mount(self) -> None:
         self.display = False
@@ -78,12 +79,12 @@ class PaneFigures(Horizontal):
                 yield Digits("")
 
     def show(self, snapshot: Snapshot) -> None:
-        recent = snapshot.recent
+        recent, total = snapshot.recent, snapshot.total
         values = (
-            f"{snapshot.throughput:.1f}/s",
-            _compact_seconds(recent.mean) if recent.count and recent.mean is not None else "-",
+            f"{total.throughput:.1f}/s" if total else "-",
+            _compact_seconds(total.mean_latency) if total and total.mean_latency is not None else "-",
             _compact_seconds(recent.p95) if recent.count and recent.p95 is not None else "-",
-            f"{snapshot.dropped + snapshot.failed:,}",
+            f"{total.dropped + total.failed:,}" if total else "-",
         )
         for digits, value in zip(self.query(Digits), values, strict=True):
             if digits.value != value:
@@ -91,24 +92,16 @@ class PaneFigures(Horizontal):
 
 
 class LabPane(Vertical):
-    """One simulation of the lab: its label with its numbers, then one bar per server."""
+    """One simulation of the lab: its label, its readings (since the start, and over the last
+    few seconds, each row headed by its span), then one bar per server with their legend."""
 
     DEFAULT_CSS = """
     LabPane {
         height: auto;
         width: 1fr;
     }
-    LabPane > Horizontal {
-        height: auto;
-    }
     LabPane .pane-label {
-        width: auto;
-        max-width: 50%;
         text-style: bold;
-        margin-right: 2;
-    }
-    LabPane .pane-counts {
-        width: 1fr;
     }
     LabPane > .pane-note {
         text-style: italic;
@@ -116,19 +109,21 @@ class LabPane(Vertical):
     """
 
     def compose(self) -> ComposeResult:
-        with Horizontal():
-            yield Static("", classes="pane-label")
-            yield Static("", classes="pane-counts")
+        yield Static("", classes="pane-label")
+        yield LabText(classes="pane-counts")
         yield Static("", classes="pane-note")
         yield PaneFigures()
         yield LabBars()
 
-    def show(self, label: str, note: str, snapshot: Snapshot, need: int | None = None) -> None:
-        self.query_one(".pane-label", Static).update(Content(label))
-        counts = self.query_one(".pane-counts", Static)
+    def show(self, label: str, note: str, snapshot: Snapshot, need: int | None = None, latency: bool = True) -> None:
+        label_widget = self.query_one(".pane-label", Static)
+        label_widget.display = bool(label)
+        label_widget.update(Content(label))
+        counts = self.query_one(".pane-counts", LabText)
         figures = self.query_one(PaneFigures)
         # with the large digits on show, the latencies are not said twice
-        counts.update(pack_figures(_counts(snapshot, latency=not figures.display), counts.content_region.width or 80))
+        rows = reading_rows(snapshot, latency=latency and not figures.display)
+        counts.show(labelled_rows(rows, counts.content_region.width or 80))
         note_widget = self.query_one(".pane-note", Static)
         note_widget.display = bool(note)
         note_widget.update(Content(note))
@@ -317,7 +312,8 @@ class LabBlockView(Vertical):
         if self.sim is None or len(algorithms) < 2:
             return False
         self.algorithm = algorithms[(algorithms.index(self.algorithm) + 1) % len(algorithms)]
-        self._guard(lambda: self.sim.set_algorithm(self.algorithm))
+        # the same traffic goes on; the readings count afresh, so they judge the new algorithm alone
+        self._guard(lambda: (self.sim.set_algorithm(self.algorithm), self.sim.restart_totals()))
         self.draw()
         return True
 
@@ -401,8 +397,9 @@ class LabBlockView(Vertical):
             return
         self._fit(views, panes)
         need = max(scale_need(pane.snapshot) for pane in panes) if panes else None  # side by side: one scale
+        latency = self._pane_latency()
         for view, pane in zip(views, panes, strict=True):
-            view.show(pane.label, pane.note, pane.snapshot, need)
+            view.show(self._pane_label(pane), pane.note, pane.snapshot, need, latency)
         if self.lab.is_engine and len(self.lab.algorithms) > 1:
             self.query_one(".lab-algorithms", Static).update(self._algorithms_line())
         if not self.lab.is_engine:
@@ -417,6 +414,20 @@ class LabBlockView(Vertical):
         if self.presenting and status != self._posted_status:
             self._posted_status = status
             self.post_message(self.StatusChanged(self, status))
+
+    def _pane_label(self, pane) -> str:
+        """A lab of one server and one algorithm has nothing to tell apart: no label (lesson 1
+        has not taught algorithms yet, so "round-robin" would only puzzle)."""
+        lab = self.lab
+        if lab.is_engine and len(lab.algorithms) == 1 and len(pane.snapshot.servers) == 1:
+            return ""
+        return pane.label
+
+    def _pane_latency(self) -> bool:
+        """Panes show latency unless the scenario's own headline does (one value per quantity)."""
+        if self.lab.is_engine or self.run is None or self.run.scenario is None:
+            return True
+        return not any("latency" in name for name in self.run.scenario.scenario.headline)
 
     @property
     def presenting(self) -> bool:
@@ -510,19 +521,29 @@ class LabBlockView(Vertical):
         run = self.run
         assert run is not None
         if run.done:
-            state = ("■ finished", "bold")
-            hint = "p play again"
+            state = Content.styled("■ finished", "bold")
+            keys = ["p play again"]
         elif run.paused:
-            state = ("‖ paused", "bold")
-            hint = "p play · . step"
+            state = Content.styled("‖ paused", "bold")
+            keys = ["p play", ". step"]
         else:
-            state = ("▶ playing", "bold")
-            hint = "p pause"
+            state = Content.styled("▶ playing", "bold")
+            keys = ["p pause"]
         clock = f"t = {run.now:.1f} s"
         if run.scenario is not None:
             clock += f" of {run.scenario.duration:g} s"
-        speed = f"speed {run.speed:g}×" + (" (lagging: the simulation cannot keep up)" if run.lagging else "")
-        return Content.assemble(state, f" · {clock} · {speed}   ", (f"{hint} · - + speed · o open in lab", "dim"))
+        figures: list[Content | str] = [state, clock, f"speed {run.speed:g}×"]
+        if run.lagging:
+            figures.append("lagging: the simulation cannot keep up")
+        figures += [Content.styled(key, "dim") for key in (*keys, "- + speed", "o open in lab")]
+        # broken between figures only: a narrow lab never ends a line with "o open in"
+        return pack_figures(figures, self._status_width())
+
+    def _status_width(self) -> int:
+        try:
+            return self.query_one(".lab-status", Static).content_region.width
+        except NoMatches:
+            return 0
 
 
 def build_live_run(lab: LabBlock, algorithm: str | None, comparing: bool, *, paused: bool) -> tuple[LiveRun, Any]:
@@ -535,31 +556,17 @@ def build_live_run(lab: LabBlock, algorithm: str | None, comparing: bool, *, pau
     from lbtutor.sim.live import LiveRun
 
     if lab.is_engine:
-        from lbtutor.sim.engine import Simulation
+        from lbtutor.sim.scenarios.toolkit import lab_simulation
 
         if comparing:
-            sims = [Simulation(lab.sim_config(slug), sample_interval=0.25) for slug in lab.algorithms]
+            sims = [lab_simulation(lab.sim_config(slug)) for slug in lab.algorithms]
             return LiveRun(sims, speed=lab.speed, paused=paused), None
-        sim = Simulation(lab.sim_config(algorithm), sample_interval=0.25)
+        sim = lab_simulation(lab.sim_config(algorithm))
         return LiveRun(sim, speed=lab.speed, paused=paused), sim
     from lbtutor.sim import scenarios
 
     run = scenarios.get(lab.scenario).build(lab.settings, lab.seed)
     return LiveRun(run, speed=lab.speed, paused=paused), None
-
-
-def _counts(snapshot: Snapshot, latency: bool = True) -> list[str]:
-    parts = [f"{snapshot.arrived:,} arrived", f"{snapshot.completed:,} done"]
-    if snapshot.dropped:
-        parts.append(f"{snapshot.dropped:,} dropped")
-    if snapshot.failed:
-        parts.append(f"{snapshot.failed:,} failed")
-    recent = snapshot.recent
-    if latency and recent.count and recent.mean is not None:
-        parts.append(f"mean latency {seconds(recent.mean)}")
-        if recent.p95 is not None:
-            parts.append(f"p95 {seconds(recent.p95)}")
-    return parts
 
 
 def _compact_seconds(value: float) -> str:

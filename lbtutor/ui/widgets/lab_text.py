@@ -23,6 +23,22 @@ def pack_figures(figures: Sequence[Content | str], width: int, gap: str = " · "
     return Content("\n").join(lines)
 
 
+def labelled_rows(rows: Sequence[tuple[str, Sequence[Content | str]]], width: int) -> Content:
+    """Rows of figures, each under a heading that says what span it covers ("since start",
+    "last 10 s"): the headings in a column, the figures packed beside them (see pack_figures)
+    and wrapped lines indented under the first."""
+    if not rows:
+        return Content("")
+    head = max(len(span) for span, _ in rows) + 2
+    lines: list[Content] = []
+    for span, figures in rows:
+        packed = pack_figures(figures, max(1, width - head) if width else 0)
+        for k, line in enumerate(packed.split("\n")):
+            label = Content.styled(f"{span:<{head}}", "$text-muted") if k == 0 else Content(" " * head)
+            lines.append(Content.assemble(label, line))
+    return Content("\n").join(lines)
+
+
 class LabText(Static):
     def __init__(self, content: Content | str = "", *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(content, id=id, classes=classes)

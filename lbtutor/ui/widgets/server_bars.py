@@ -2,7 +2,10 @@
 
 Drawn with the line API (`render_line`), so 256 servers cost one widget, not 256. Load is shown
 by bar length and by a number; colour only reinforces it. Busy workers are solid blocks, queued
-requests a shaded block, and a `│` marks capacity (the worker count).
+requests a shaded block, and a `│` marks capacity (the worker count). Under the rows a one-line
+legend says what each glyph and number means, over which span the "% busy" is measured, and how
+many requests a full bar stands for (the scale, which grows with a queue); every screen that
+draws bars gets it, and it gives way only when the terminal is too short for it.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+from lbtutor.sim.readings import RECENT, SINCE, since_words, window_words
 from lbtutor.sim.snapshot import ServerView, Snapshot
 
 STATE_LABELS = {
@@ -25,6 +29,8 @@ OUT_OF_ROTATION = "⊘ out"
 BUSY, QUEUED, EMPTY, CAPACITY = "█", "▒", "·", "│"
 MIN_BAR = 6
 HOT = 0.9  # utilisation from which a bar is drawn in the warning colour
+LEGEND_MIN_HEIGHT = 20  # terminals shorter than this many lines leave the legend out
+
 SHRINK = 0.96  # per frame, while the bar scale is more than twice what the rows need
 
 
@@ -59,8 +65,13 @@ class ServerBars(Widget):
 
     row_height = 1  # lines per server (LabBars draws taller rows)
 
-    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None):
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None,
+        span: str = SINCE, legend: bool = True,
+    ):
         super().__init__(name=name, id=id, classes=classes)
+        self.span = span  # SINCE: % busy since the run's start; RECENT: over its recent window
+        self.legend = legend
         self.snapshot: Snapshot | None = None
         self.selected: str | None = None
         self._scale = 1  # bar length in connections; see next_scale
@@ -68,6 +79,8 @@ class ServerBars(Widget):
         self._marked: list[tuple] = []  # per row: row_key when it was last marked for redrawing
         self._styles: dict[str, Style] = {}
         self._name_width = NAME_WIDTH
+        self._legend_drawn: tuple = ()
+        self._legend_was = False
 
     def show(
         self, snapshot: Snapshot, selected: str | None = None, *, need: int | None = None, numbers: bool = True,
@@ -90,7 +103,9 @@ class ServerBars(Widget):
         # the name column for every row, so the bars and numbers still line up.
         name_width = max([NAME_WIDTH, *(len(s.name) for s in servers)])
         renamed, self._name_width = name_width != self._name_width, name_width
-        if rows != self._rows:
+        legend = self.legend_shown
+        if rows != self._rows or legend != self._legend_was:
+            self._legend_was = legend
             self.refresh(layout=True)
         elif before is None or selected != before_selected or self._scale != before_scale or not rows or renamed:
             self.refresh()
@@ -106,10 +121,43 @@ class ServerBars(Widget):
                 self.refresh(*(Region(0, y * height, width, height) for y in changed))
                 for y in changed:
                     marked[y] = keys[y]
+            if self.legend_shown and self._legend_key() != self._legend_drawn:
+                self.refresh(Region(0, rows * self.row_height, self.size.width, 1))
             self._rows = rows
             return
         self._rows = rows
         self._marked = keys
+
+    def set_span(self, span: str) -> None:
+        """Which busy share the rows show: SINCE or RECENT."""
+        if span != self.span:
+            self.span = span
+            self._marked = []
+            self._rows = -1  # every row, and the legend, drawn again
+            self.refresh()
+
+    @property
+    def legend_shown(self) -> bool:
+        """The legend line is drawn unless it is turned off or the terminal is too short."""
+        return self.legend and self.snapshot is not None and self.app.size.height >= LEGEND_MIN_HEIGHT
+
+    def _legend_key(self) -> tuple:
+        snap = self.snapshot
+        return (round(self._scale), self.span, round(snap.window) if snap else 0, self.size.width)
+
+    def span_words(self) -> str:
+        """What the % averages over, in words: "since start" or "last 10 s"."""
+        snap = self.snapshot
+        if snap is None:
+            return ""
+        return window_words(snap) if self.span == RECENT else since_words(snap.total)
+
+    def legend_strip(self, width: int) -> Strip:
+        self._legend_drawn = self._legend_key()
+        text = legend_text(width, self.span_words(), round(self._scale))
+        return Strip([Segment(text, self.style_of("server-bars--dim"))]).adjust_cell_length(width).apply_style(
+            self.rich_style
+        )
 
     def reset_scale(self) -> None:
         """A new run: the bars' length is measured afresh, not against the last run's peak."""
@@ -128,7 +176,8 @@ class ServerBars(Widget):
         super().notify_style_update()
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return max(1, len(self.snapshot.servers)) if self.snapshot else 1
+        rows = max(1, len(self.snapshot.servers) * self.row_height) if self.snapshot else 1
+        return rows + (1 if self.legend_shown and self.snapshot.servers else 0)  # type: ignore[union-attr]
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -137,6 +186,8 @@ class ServerBars(Widget):
             text = "no servers: add one to take traffic" if snap is not None else ""
             dim = self.style_of("server-bars--dim")
             return Strip([Segment(text[:width], dim)]).adjust_cell_length(width).apply_style(self.rich_style)
+        if y == len(snap.servers) * self.row_height and self.legend_shown:
+            return self.legend_strip(width)
         if y >= len(snap.servers):
             return Strip.blank(width, self.rich_style)
         server = snap.servers[y]
@@ -165,10 +216,13 @@ class ServerBars(Widget):
         ]
         head_width = sum(seg.cell_length for seg in head)
         load = f" {s.busy}/{s.workers}" + (f" +{str(s.queued) + 'q':<5}" if s.queued else "       ")
-        util = f" {round(100 * s.utilization):>3}%"
-        numbers = f"{load} {s.served:>8,} served{util}"
+        busy = s.utilization if self.span == RECENT else s.utilization_total
+        util = f" {round(100 * busy):>3}%"
+        numbers = f"{load} {s.served:>8,} served{util} busy"
         if head_width + len(numbers) + 2 * MIN_BAR > width:  # narrow: keep the essentials
-            numbers = f"{load}{util}"
+            numbers = f"{load}{util} busy"
+            if head_width + len(numbers) + MIN_BAR > width:
+                numbers = f"{load}{util}"
         bar_width = max(MIN_BAR, width - head_width - len(numbers))
         return head + self._bar(s, bar_width) + [Segment(numbers, plain)]
 
@@ -209,8 +263,41 @@ def row_key(s: ServerView) -> tuple:
     the numbers that change with every completion."""
     return (
         s.name, s.weight, s.state, s.in_rotation, s.workers, s.busy, s.active, s.queued, s.utilization >= HOT,
-        s.served, round(100 * s.utilization),
+        s.served, round(100 * s.utilization), round(100 * s.utilization_total),
     )
+
+
+# The legend's items in the order they read, each with a shorter form ("" = left out), and the
+# order in which they give way when the line is too narrow: first to a short form, then out.
+LEGEND_ITEMS = (
+    ("█ busy worker", "█ busy"),
+    ("▒ queued", "▒ queued"),
+    ("· free", ""),
+    ("│ worker limit", "│ limit"),
+    ("w1: weight 1", ""),
+    ("2/4 +3q: 2 of 4 workers busy, 3 queued", "+3q: 3 queued"),
+)
+GIVE_WAY_ORDER = (5, 2, 4, 3, 0, 5, 1, 3, 0)  # indexes into LEGEND_ITEMS, one step each
+
+
+def legend_text(width: int, span: str, scale: int) -> str:
+    """The one-line key to the bars for `width` cells: glyphs, numbers, the span of "% busy"
+    and the scale ("full bar = 8 requests"), which stay to the last."""
+    forms = [0] * len(LEGEND_ITEMS)  # 0: long, 1: short, 2: gone
+    tail = f"% busy {span}  full bar = {scale:,} requests"
+    for index in (None, *GIVE_WAY_ORDER):
+        if index is not None:
+            forms[index] = min(2, forms[index] + 1)
+            if forms[index] == 1 and not LEGEND_ITEMS[index][1]:
+                forms[index] = 2
+        items = [item[form] for item, form in zip(LEGEND_ITEMS, forms, strict=True) if form < 2 and item[form]]
+        text = "  ".join([*items, tail])
+        if len(text) <= width:
+            return text
+    for text in (f"% busy {span} · full bar = {scale:,}", f"% busy {span}"):
+        if len(text) <= width:
+            return text
+    return ""
 
 
 def scale_need(snapshot: Snapshot) -> int:

@@ -48,6 +48,9 @@ class CheckBlock:
     answers: frozenset[str]
     multiple: bool
     line: int
+    # The point of the lab before it that the explanations quote: seconds, or "end" (a scenario's
+    # whole run). The lesson offers a key that runs the lab there, so the learner sees the number.
+    run_to: float | str | None = None
 
     def option(self, key: str) -> Option:
         for opt in self.options:
@@ -249,7 +252,7 @@ def _unloadable(directory: Path, message: str) -> Course:
 
 FRONT_MATTER_KEYS = {"id": "a string", "section": "an integer", "title": "a string", "minutes": "an integer"}
 LAB_KEYS = ("title", "look_for", "scenario", "set", "algorithms", *ENGINE_KEYS, "seed", "speed")
-CHECK_KEYS = ("question", "answer", "options")
+CHECK_KEYS = ("question", "answer", "options", "run_to")
 OPTION_KEYS = ("key", "text", "explain")
 LESSON_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*([^`\s]*)[^`]*$")
@@ -468,15 +471,25 @@ def _parse_block(path, kind, body, fence_line, lesson_id, step, problems):
 
     if kind == "check":
         step.checks += 1
-        block = _check_block(data, problem, f"{lesson_id}#{step.slug}/{step.checks}", fence_line)
+        labs = [segment for segment in step.segments if isinstance(segment, LabBlock)]
+        block = _check_block(data, problem, f"{lesson_id}#{step.slug}/{step.checks}", fence_line, labs[-1] if labs else None)
     else:
         block = _lab_block(data, problem, fence_line)
     problems.extend(found)
     return None if found else block
 
 
-def _check_block(data, problem, check_id, fence_line):
+def _check_block(data, problem, check_id, fence_line, lab=None):
     unknown_keys(data, CHECK_KEYS, problem)
+    run_to = data.get("run_to")
+    if "run_to" in data:
+        if lab is None:
+            problem('"run_to" names a point of the lab before it, and this step has no lab before the check', "run_to")
+        elif run_to == "end":
+            if lab.is_engine:
+                problem('"run_to" = "end" needs a scenario lab (an engine lab runs for ever); give seconds instead', "run_to")
+        elif not is_number(run_to) or run_to <= 0:
+            problem(f'"run_to" must be "end" or a number of seconds above 0 (got {run_to!r})', "run_to")
     question = data.get("question")
     if "question" not in data:
         problem('needs a "question"')
@@ -487,7 +500,8 @@ def _check_block(data, problem, check_id, fence_line):
     if not (nonempty_str(question) and options and answers is not None):
         return None
     keys, multiple = answers
-    return CheckBlock(check_id, question, tuple(options), frozenset(keys), multiple, fence_line)
+    return CheckBlock(check_id, question, tuple(options), frozenset(keys), multiple, fence_line,
+                      float(run_to) if is_number(run_to) else run_to)
 
 
 class Partial(list):

@@ -539,8 +539,9 @@ class LabSession:
         self._sandbox_only("The arrival rate")
         rate = round(check_rate(rate), 2)
         self.setup = self.setup.with_(arrival_rate=rate)
-        for sim in self.sims:
+        for sim, side in zip(self.sims, self.sides, strict=True):
             sim.set_arrival_rate(rate)
+            side.restart_stats(sim)  # the figures since the start judge the new rate alone
         self.refresh()
         return rate
 

@@ -82,6 +82,13 @@ class LiveRun:
         self._behind = 0.8 * self._behind + missed
         self.lagging = self._behind > 0.5 * wall_dt * self.speed
 
+    def run_to(self, t: float) -> None:
+        """Jump to simulated time `t` at once (within a scenario's length)."""
+        if self.scenario is not None:
+            t = min(t, self.scenario.duration)
+        while self.now < t - 1e-9 and not self.done:
+            self._advance(min(t, self.now + 1.0))
+
     def step(self) -> None:
         """Single step (works while paused): advance `step_size` simulated seconds."""
         self._advance(self.now + self.step_size)

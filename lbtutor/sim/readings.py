@@ -45,10 +45,18 @@ def since_figures(snapshot: Snapshot, *, latency: bool = True, busy: bool = True
     return figures
 
 
-def window_figures(snapshot: Snapshot, *, latency: bool = True) -> list[str]:
-    """The recent window: the tail latency, and how fast requests are being lost now."""
+def window_figures(snapshot: Snapshot, *, latency: bool = True, headline: bool = False) -> list[str]:
+    """The recent window: the tail latency, and how fast requests are being lost now; as a
+    headline (the lab's "recent" view), its rate, mean latency and mean busy share too."""
     figures = []
     recent = snapshot.recent
+    if headline:
+        figures.append(f"{snapshot.throughput:,.1f} done/s")
+        if latency and recent.count and recent.mean is not None:
+            figures.append(f"mean latency {seconds(recent.mean)}")
+        busy = [s.utilization for s in snapshot.servers if s.in_rotation]
+        if len(busy) > 1:
+            figures.append(f"mean busy {sum(busy) / len(busy):.0%}")
     if latency and recent.count and recent.p95 is not None:
         figures.append(f"p95 latency {seconds(recent.p95)}")
     if snapshot.window >= 1:
@@ -57,6 +65,16 @@ def window_figures(snapshot: Snapshot, *, latency: bool = True) -> list[str]:
         if snapshot.window_failed:
             figures.append(f"failing {snapshot.window_failed / snapshot.window:,.1f}/s")
     return figures
+
+
+def headline_row(snapshot: Snapshot, span: str, *, latency: bool = True) -> tuple[str, list[str]]:
+    """One (span, figures) row: since the start (SINCE) or over the recent window (RECENT), with
+    what is in flight right now."""
+    in_flight = f"{snapshot.in_flight:,} in flight"
+    if span == RECENT:
+        return window_words(snapshot), [*window_figures(snapshot, latency=latency, headline=True), in_flight]
+    figures = since_figures(snapshot, latency=latency)
+    return since_words(snapshot.total), [*figures[:2], in_flight, *figures[2:]]
 
 
 def reading_rows(snapshot: Snapshot, *, latency: bool = True, busy: bool = True) -> list[tuple[str, list[str]]]:

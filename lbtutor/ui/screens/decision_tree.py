@@ -16,13 +16,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from lbtutor.content import srs
 from lbtutor.content.drills import algorithm_name
 from lbtutor.content.flowchart import Case, DecisionTree, Walk
 from lbtutor.ui.screens.dismiss_once import DismissOnce
 from lbtutor.ui.widgets.decision_tree_drawing import DecisionTreeDrawing
+from lbtutor.ui.widgets.fitting_footer import FittingFooter
 from lbtutor.ui.widgets.tutor_header import TutorHeader
 
 
@@ -128,7 +129,7 @@ class DecisionTreeScreen(DismissOnce, Screen[None]):
             with VerticalScroll(id="tree-side", can_focus=False):
                 yield Static("", id="tree-legend", classes="tree-heading")
                 yield DecisionTreeDrawing(self.flowchart, id="tree-drawing")
-        yield Footer(compact=True)
+        yield FittingFooter(compact=True)
 
     def on_mount(self) -> None:
         if self.quiz:

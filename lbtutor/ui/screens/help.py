@@ -12,9 +12,10 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from lbtutor.ui.screens.dismiss_once import DismissOnce
+from lbtutor.ui.widgets.fitting_footer import FittingFooter
 from lbtutor.ui.widgets.tutor_header import TutorHeader
 
 
@@ -125,7 +126,7 @@ class HelpScreen(DismissOnce, Screen[None]):
             for section in HELP_SECTIONS:
                 yield Static(Content(section.title), classes="help-title")
                 yield Static(self._table(section), classes="help-keys")
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Help"

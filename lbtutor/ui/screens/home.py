@@ -9,9 +9,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Static
+from textual.widgets import Button, DataTable, Static
 
 from lbtutor.ui.widgets.course_map import CourseMap, MapRow
+from lbtutor.ui.widgets.fitting_footer import FittingFooter
 from lbtutor.ui.widgets.tutor_header import TutorHeader
 
 
@@ -35,7 +36,7 @@ class HomeScreen(Screen[None]):
             yield CourseMap(id="course-map")
             yield Static("", id="broken-notes")
             yield Static("", id="module-details")
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         self.query_one(CourseMap).focus()

@@ -18,17 +18,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.markup import escape
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
 
 from lbtutor.sim.config import ConfigError
 from lbtutor.sim.lab_session import LabSession, seconds_text
 from lbtutor.sim.presets import SERVICE_DIST_NAMES, LabSetup
+from lbtutor.sim.readings import RECENT, SINCE
 from lbtutor.sim.scenario_code import ScenarioSpec
 from lbtutor.ui.frame_rate import DEFAULT_FPS, FramePacer
-from lbtutor.ui.widgets.compare_view import MIN_PANE_WIDTH, LabPanes, verdict_content
+from lbtutor.ui.widgets.compare_view import MIN_PANE_WIDTH, LabPanes, side_by_side, verdict_content
 from lbtutor.ui.widgets.config_panel import ConfigPanel
+from lbtutor.ui.widgets.fitting_footer import FittingFooter
 from lbtutor.ui.widgets.lab_bars import LabBars
 from lbtutor.ui.widgets.lab_metrics import LabMetrics
 from lbtutor.ui.widgets.lab_status import LabStatus, StatusInfo
@@ -37,6 +39,7 @@ from lbtutor.ui.widgets.latency_chart import LatencyChart, Series
 from lbtutor.ui.widgets.tutor_header import TutorHeader
 from lbtutor.units import metric as format_metric
 
+NOTICE_SECONDS = 4  # how long a notice stays over the header line
 TEXT_HZ = 6  # numbers and words are redrawn this often; bars and the chart every frame
 TALL_ROWS_UP_TO = 8  # servers per pane drawn two lines tall when the screen has the height
 SIDE_PANEL_MIN_WIDTH = 110  # narrower than this, the config panel goes under the panes
@@ -54,9 +57,8 @@ class LabScreen(Screen[None]):
     """The full sandbox. Build it with a setup, a scenario, or a scenario code."""
 
     BINDINGS = [
-        # The Footer shows these in this order, most used first; wider terminals show more.
+        # The Footer shows these in this order, most used first, as many as fit whole.
         Binding("space", "toggle_pause", "Pause", tooltip="Pause or resume the simulation", id="lab.pause"),
-        Binding("full_stop", "step", "Step", tooltip="Advance half a simulated second (works while paused)", id="lab.step", key_display="."),
         Binding("plus,equals_sign", "faster", "Speed", tooltip="+ plays faster, - slower (0.25× to 100×)", id="lab.faster", key_display="+/-"),
         Binding("minus,underscore", "slower", "Slower", tooltip="Play slower (down to 0.25×)", id="lab.slower", show=False, key_display="-"),
         Binding("right", "more_traffic", "Rate", tooltip="→ raises the arrival rate by a quarter, ← lowers it", id="lab.rate_up", key_display="→/←"),
@@ -68,27 +70,60 @@ class LabScreen(Screen[None]):
         Binding("down,j", "select(1)", "Select down", tooltip="Select the server below", id="lab.select_down", show=False),
         Binding("d", "take_down", "Down/Up", tooltip="d takes the selected server down (what it holds fails), u brings it back", id="lab.down", key_display="d/u"),
         Binding("u", "bring_up", "Up", tooltip="Bring the selected server back up", id="lab.up", show=False),
+        Binding("w", "weight(1)", "Weight", tooltip="w raises the selected server's weight, W lowers it", id="lab.weight_up", key_display="w/W"),
+        Binding("W", "weight(-1)", "Lower weight", tooltip="Lower the selected server's weight", id="lab.weight_down", show=False),
+        Binding("t", "next_preset(1)", "Traffic", tooltip="Next traffic preset (T: previous)", id="lab.preset", key_display="t/T"),
+        Binding("T", "next_preset(-1)", "Previous traffic", tooltip="Previous traffic preset", id="lab.preset_back", show=False),
+        Binding("h", "toggle_span", "Since/recent", tooltip="The headline figures and each server's % busy: counted since the run started, or over the last 10 s", id="lab.span"),
+        Binding("e", "edit", "Edit", tooltip="Type the selected server's weight and speed, or a scenario's parameters", id="lab.edit"),
+        Binding("o", "open_scenario", "Scenario", tooltip="Open a named scenario", id="lab.scenario"),
+        Binding("y", "code", "Code", tooltip="Show and copy this run's scenario code", id="lab.code"),
         Binding("n", "add_server", "Add/Remove", tooltip="n adds a server (weight 1, speed 1×), x removes the selected one", id="lab.add", key_display="n/x"),
         Binding("x,delete", "remove_server", "Remove", tooltip="Remove the selected server (it drains first)", id="lab.remove", show=False),
-        Binding("r", "reset(False)", "Reset", tooltip="Start again with the same seed (R: a new seed)", id="lab.reset", key_display="r/R", show=False),
+        Binding("full_stop", "step", "Step", tooltip="Advance half a simulated second (works while paused)", id="lab.step", key_display="."),
+        Binding("r", "reset(False)", "Reset", tooltip="Start again with the same seed (R: a new seed)", id="lab.reset", key_display="r/R"),
         Binding("R", "reset(True)", "New seed", tooltip="Start again with a new seed", id="lab.reset_new", show=False),
-        Binding("w", "weight(1)", "Weight", tooltip="w raises the selected server's weight, W lowers it", id="lab.weight_up", key_display="w/W", show=False),
-        Binding("W", "weight(-1)", "Lower weight", tooltip="Lower the selected server's weight", id="lab.weight_down", show=False),
-        Binding("s", "speed(1)", "Server speed", tooltip="s makes the selected server faster, S slower", id="lab.speed_up", key_display="s/S", show=False),
+        Binding("s", "speed(1)", "Server speed", tooltip="s makes the selected server faster, S slower", id="lab.speed_up", key_display="s/S"),
         Binding("S", "speed(-1)", "Slower server", tooltip="Make the selected server slower", id="lab.speed_down", show=False),
-        Binding("e", "edit", "Edit", tooltip="Type the selected server's weight and speed, or a scenario's parameters", id="lab.edit", show=False),
-        Binding("t", "next_preset(1)", "Traffic preset", tooltip="Next traffic preset (T: previous)", id="lab.preset", key_display="t/T", show=False),
-        Binding("T", "next_preset(-1)", "Previous traffic", tooltip="Previous traffic preset", id="lab.preset_back", show=False),
-        Binding("v", "next_dist(1)", "Service times", tooltip="Next service-time distribution (V: previous)", id="lab.dist", key_display="v/V", show=False),
+        Binding("v", "next_dist(1)", "Service times", tooltip="Next service-time distribution (V: previous)", id="lab.dist", key_display="v/V"),
         Binding("V", "next_dist(-1)", "Previous service times", tooltip="Previous service-time distribution", id="lab.dist_back", show=False),
         Binding("C", "add_side", "Add side", tooltip="Compare one more algorithm (as the width allows)", id="lab.add_side", key_display="C", show=False),
         Binding("tab", "next_side(1)", "Next side", tooltip="In compare mode: choose which side a changes", id="lab.next_side", show=False),
-        Binding("y", "code", "Code", tooltip="Show and copy this run's scenario code", id="lab.code", show=False),
-        Binding("o", "open_scenario", "Scenario", tooltip="Open a named scenario", id="lab.scenario", show=False),
         Binding("escape", "close", "Back", tooltip="Leave the lab", id="lab.close", key_display="esc", show=False),
     ]
 
     DEFAULT_CSS = """
+    /* Notices sit on the header's line, top right, one line each where they fit: never over
+       the panes, the chart or a scenario's event log at the bottom (see `notify`). */
+    LabScreen ToastRack {
+        dock: top;
+        align: right top;
+        margin: 0;
+    }
+    LabScreen Toast {
+        margin: 0;
+        padding: 0 1;
+        width: auto;
+        max-width: 100%;
+    }
+    LabScreen ToastHolder {
+        display: none;
+    }
+    LabScreen ToastHolder:last-of-type {
+        display: block;  /* only the newest: two would reach down over the status line */
+    }
+    LabScreen #lab-setup-line {
+        height: auto;
+        padding: 0 1;
+        color: $text-muted;
+        display: none;
+    }
+    LabScreen.-compare #lab-setup-line, LabScreen.-narrow #lab-setup-line {
+        display: block;
+    }
+    LabScreen.-scenario #lab-setup-line {
+        display: none;
+    }
     LabScreen #lab-banner {
         height: auto;
         padding: 0 1;
@@ -178,6 +213,7 @@ class LabScreen(Screen[None]):
         self._last_text = 0.0
         self._shown = False
         self._drawn_run: tuple[LabSession, int] | None = None
+        self.span = SINCE  # what the headline and % busy count over: SINCE or RECENT (h)
 
     @classmethod
     def from_lab_block(cls, block, **kwargs) -> LabScreen:
@@ -192,6 +228,7 @@ class LabScreen(Screen[None]):
         yield TutorHeader()
         yield LabStatus(id="lab-status")
         yield LabText(id="lab-banner")
+        yield LabText(id="lab-setup-line")
         with Horizontal(id="lab-main"):
             with VerticalScroll(id="lab-left", can_focus=False):
                 with VerticalScroll(id="lab-panes-scroll", can_focus=False):
@@ -205,7 +242,7 @@ class LabScreen(Screen[None]):
             with VerticalScroll(id="lab-side", can_focus=False):
                 yield LabText(id="lab-setup")
                 yield ConfigPanel(id="lab-config")
-        yield Footer(compact=True)
+        yield FittingFooter(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "Lab"
@@ -241,6 +278,13 @@ class LabScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self._shown = True
         self._sync_timer()
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """A notice on one line over the header (its title leads the sentence), for a short time."""
+        if title:
+            message = f"{escape(title) if markup else title}: {message}"
+        super().notify(message, severity=severity, timeout=timeout or NOTICE_SECONDS, markup=markup)
 
     # ================================================================== frames
     def _sync_timer(self) -> None:
@@ -303,7 +347,7 @@ class LabScreen(Screen[None]):
         verdict = session.verdict()
         self.query_one(LabPanes).show(
             panes, selected=session.selected, active=session.active_side, comparing=comparing,
-            verdict=verdict, row_height=self._row_height(panes),
+            verdict=verdict, row_height=self._row_height(panes), span=self.span,
         )
         verdict_box = self.query_one("#lab-verdict", LabText)
         verdict_box.display = verdict is not None
@@ -339,8 +383,7 @@ class LabScreen(Screen[None]):
         if most > TALL_ROWS_UP_TO:
             return 1
         width = self.query_one(LabPanes).size.width or self.size.width
-        side_by_side = len(panes) == 1 or width // len(panes) >= MIN_PANE_WIDTH
-        boxes = 1 if side_by_side else len(panes)
+        boxes = 1 if side_by_side(width, len(panes)) else len(panes)
         for rows in ((3, 2) if self.presenting else (2,)):
             if boxes * (rows * most + 5) <= self.size.height - 18:
                 return rows
@@ -407,7 +450,7 @@ class LabScreen(Screen[None]):
                 Series(pane.label, SIDE_GLYPHS[i % len(SIDE_GLYPHS)], [p[k] for p in session.chart_points(i, columns)])
                 for i, pane in enumerate(panes)
             ]
-            title = "p99 so far (whole run)" if session.comparing else "p99 over time"
+            title = "p99 since start" if session.comparing else "p99 over time"
         span = points[-1][0] - points[0][0] if len(points) > 1 else 0.0
         chart.show(series, span, title)
 
@@ -430,6 +473,9 @@ class LabScreen(Screen[None]):
             return
         setup = session.setup
         shape = setup.shape
+        # with the Setup box hidden (comparing, or narrow), one line keeps the setup in view
+        line = self.query_one("#lab-setup-line", LabText)
+        line.show(pack_figures(setup_figures(setup), line.content_region.width))
         if setup_box.border_title != "Setup":
             setup_box.border_title = "Setup"
         lines = [
@@ -497,6 +543,11 @@ class LabScreen(Screen[None]):
             self._sync_timer()
             return
         self._do(lambda: self.session.toggle_pause())
+
+    def action_toggle_span(self) -> None:
+        self.span = RECENT if self.span == SINCE else SINCE
+        words = "since the run started" if self.span == SINCE else "over the last 10 s"
+        self._do(lambda: None, f"Headline and % busy: counted {words} (h switches)")
 
     def action_step(self) -> None:
         self._do(lambda: self.session.step())
@@ -747,6 +798,23 @@ class LabScreen(Screen[None]):
             self.app.pop_screen()
         else:
             self.app.exit()
+
+
+def setup_figures(setup: LabSetup) -> list[Content]:
+    """The setup in a line: traffic preset, servers, service times, queues."""
+    shape = setup.shape
+    speeds = {s.speed for s in setup.servers}
+    weights = {s.weight for s in setup.servers}
+    servers = f"{len(setup.servers)} servers × {shape.workers} worker{'s' if shape.workers != 1 else ''}"
+    if len(speeds) > 1 or len(weights) > 1:
+        servers += " (" + ", ".join(f"w{s.weight:g} {s.speed:g}×" for s in setup.servers) + ")"
+    return [
+        Content.assemble(("Setup: ", "bold"), shape.title),
+        Content(servers),
+        Content(f"{SERVICE_DIST_NAMES.get(setup.service_dist, setup.service_dist)} service times, "
+                f"mean {seconds_text(1.0 / shape.service_rate)}"),
+        Content(f"queue limit {shape.queue_limit}" if shape.queue_limit else "unbounded queues"),
+    ]
 
 
 def _sentence(text: str) -> str:

@@ -18,9 +18,10 @@ from textual.content import Content
 from textual.css.query import NoMatches
 from textual.screen import ActiveBinding, Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Markdown, OptionList, Static
+from textual.widgets import Markdown, OptionList, Static
 
 from lbtutor.ui.widgets.check_block import CheckBlockView
+from lbtutor.ui.widgets.fitting_footer import FittingFooter
 from lbtutor.ui.widgets.lab_block import LabBlockView
 from lbtutor.ui.widgets.step_header import StepHeader
 from lbtutor.ui.widgets.step_page import StepPage
@@ -52,6 +53,8 @@ class LessonScreen(Screen[None]):
         Binding("m", "switch_algorithm", "Algorithm", tooltip="Switch the lab to its next algorithm", id="lab.algorithm", show=False),
         Binding("v", "compare", "Compare", tooltip="Run all the lab's algorithms side by side on the same traffic", id="lab.compare", show=False),
         Binding("o", "open_in_lab", "Open in lab", tooltip="Open this lab in the full lab, its parameters carried over", id="lab.open", show=False),
+        Binding("g", "run_lab_to('end')", "Run to the end", tooltip="Run the lab to the end of its run, where the check's explanations take their numbers", id="lab.run_to_end"),
+        Binding("g", "run_lab_to('point')", "Run to the point", tooltip="Run the lab to the moment the check's explanations quote", id="lab.run_to_point"),
         Binding("enter", "submit_check", "Check answer", tooltip="Submit the options you picked", id="check.submit"),
         Binding("enter", "reveal_check", "Reveal", tooltip="Presenter mode: show the marks and explanations of the answer given", id="check.reveal"),
         Binding("r", "retry_check", "Retry", tooltip="Clear your answer to the check and answer again", id="check.retry"),
@@ -70,7 +73,7 @@ class LessonScreen(Screen[None]):
             yield StepToc(id="toc")
             yield VerticalScroll(id="body")
         yield Static("", id="lesson-lab-status")
-        yield Footer()
+        yield FittingFooter()
 
     async def on_mount(self) -> None:
         self.sub_title = f"{self.lesson.section}. {self.lesson.title}"
@@ -259,8 +262,12 @@ class LessonScreen(Screen[None]):
             if body.scroll_y >= body.max_scroll_y:
                 return False
             cut = [top for top, bottom in blocks if top > 0 and bottom > view.height]
-            # bring the first block that does not fit to the top, unless that hardly moves
-            step = cut[0] if cut and cut[0] >= view.height // 3 else page_height
+            # a block taller than the view (a lab of stacked panes) is paged through, not skipped
+            inside = [bottom for top, bottom in blocks if top <= 0 and bottom > view.height]
+            if inside:
+                step = page_height
+            else:  # bring the first block that does not fit to the top, unless that hardly moves
+                step = cut[0] if cut and cut[0] >= view.height // 3 else page_height
             target = min(body.max_scroll_y, body.scroll_y + step)
         else:
             if body.scroll_y <= 0:
@@ -296,9 +303,12 @@ class LessonScreen(Screen[None]):
 
     def _draw_lab_status(self, lab: LabBlockView, status: Content) -> None:
         labs = [other for other in self._labs() if other.run is not None]
-        if len(labs) > 1:
-            status = Content.assemble((f"{lab.lab.title}: ", "bold"), status)
-        self.query_one("#lesson-lab-status", Static).update(status)
+        line = self.query_one("#lesson-lab-status", Static)
+        prefix = f"{lab.lab.title}: " if len(labs) > 1 else ""
+        # packed again for this line's own width, so it wraps between figures, not inside one
+        width = line.content_region.width or self.size.width
+        status = lab.status_line(max(1, width - len(prefix)))
+        line.update(Content.assemble((prefix, "bold"), status) if prefix else status)
 
     def on_lab_block_view_status_changed(self, event: LabBlockView.StatusChanged) -> None:
         event.stop()
@@ -361,6 +371,21 @@ class LessonScreen(Screen[None]):
             getattr(lab, method)()
             self._show_lab_status()
 
+    def _quoted_point(self) -> float | str | None:
+        """The point of the lab the step's check quotes (its `run_to`), if any."""
+        for check in self._checks():
+            if check.check.run_to is not None:
+                return check.check.run_to
+        return None
+
+    def action_run_lab_to(self, which: str) -> None:
+        lab = self._target_lab()
+        point = self._quoted_point()
+        if lab is None or point is None:
+            return
+        lab.run_to(None if point == "end" else float(point))
+        self._show_lab_status()
+
     def action_switch_algorithm(self) -> None:
         lab = self._target_lab()
         if lab is not None and not lab.next_algorithm():
@@ -421,6 +446,11 @@ class LessonScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:
             return True
+        if action == "run_lab_to":
+            point = self._quoted_point()
+            if point is None or not any(lab.run is not None for lab in self._labs()):
+                return False
+            return (point == "end") == (parameters == ("end",))
         if action in LAB_ACTIONS:
             labs = [lab for lab in self._labs() if lab.run is not None]
             if not labs:

@@ -12,10 +12,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from lbtutor.content import srs
 from lbtutor.ui.screens.dismiss_once import DismissOnce
+from lbtutor.ui.widgets.fitting_footer import FittingFooter
 from lbtutor.ui.widgets.tutor_header import TutorHeader
 
 NEW_ITEMS = 5
@@ -89,7 +90,7 @@ class PracticeScreen(DismissOnce, Screen[None]):
         with Vertical():
             yield Static(Content("Practice due items"), id="practice-title")
             yield Static("", id="practice-message")
-        yield Footer(compact=True)
+        yield FittingFooter(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "Spaced repetition"

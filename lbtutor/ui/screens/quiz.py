@@ -17,12 +17,13 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from lbtutor.content import srs
 from lbtutor.content.interview import InterviewPrompt
 from lbtutor.content.quiz import Question
 from lbtutor.ui.screens.dismiss_once import DismissOnce
+from lbtutor.ui.widgets.fitting_footer import FittingFooter
 from lbtutor.ui.widgets.interview_answer import InterviewAnswerView
 from lbtutor.ui.widgets.quiz_question import LETTERS, QuizQuestionView
 from lbtutor.ui.widgets.tutor_header import TutorHeader
@@ -122,7 +123,7 @@ class QuizScreen(DismissOnce, Screen[None]):
         yield TutorHeader()
         yield Static("", id="quiz-status")
         yield VerticalScroll(id="quiz-body")
-        yield Footer(compact=True)
+        yield FittingFooter(compact=True)
 
     async def on_mount(self) -> None:
         self.sub_title = self.quiz_title

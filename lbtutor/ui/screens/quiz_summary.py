@@ -9,10 +9,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from lbtutor.content.interview import InterviewPrompt
 from lbtutor.ui.screens.dismiss_once import DismissOnce
+from lbtutor.ui.widgets.fitting_footer import FittingFooter
 from lbtutor.ui.widgets.quiz_question import LETTERS, format_number, option_label, teaches_label
 from lbtutor.ui.widgets.tutor_header import TutorHeader
 
@@ -80,7 +81,7 @@ class QuizSummaryScreen(DismissOnce, Screen[None]):
                 yield Static(Content("What you missed, and why"), classes="summary-heading")
             for result in self.missed:
                 yield Static(self._missed(result), classes="summary-missed")
-        yield Footer(compact=True)
+        yield FittingFooter(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.quiz_title} · results"

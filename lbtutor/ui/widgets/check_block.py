@@ -82,6 +82,10 @@ class CheckBlockView(Vertical):
         text-style: bold;
         margin-bottom: 1;
     }
+    CheckBlockView > .check-run-to {
+        color: $text-muted;
+        margin-bottom: 1;
+    }
     CheckBlockView > .check-option {
         padding: 0 1;
         border-left: blank;
@@ -175,6 +179,8 @@ class CheckBlockView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(Content(self.check.question), classes="check-question")
+        if self.check.run_to is not None:
+            yield Static(Content(run_to_hint(self.check.run_to)), classes="check-run-to")
         for option in self.check.options:
             yield OptionLine(option)
         yield Static("", classes="check-result")
@@ -277,6 +283,13 @@ class CheckBlockView(Vertical):
         if self.correct:
             return Content("✓ Right. Each option is explained above. (r: try again)")
         return Content(f"✗ Not quite: the answer is {answer}. Each option is explained above. (r: try again)")
+
+
+def run_to_hint(run_to: float | str) -> str:
+    """Where the explanations' numbers come from, and the key that takes the lab there."""
+    if run_to == "end":
+        return "The explanations quote the lab above over its full run: g runs it to the end."
+    return f"The explanations quote the lab above at t = {float(run_to):g} s: g runs it there."
 
 
 def _or_list(keys: list[str]) -> str:

@@ -12,12 +12,20 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 
 from lbtutor.sim.lab_session import PaneView, Verdict, seconds_text
+from lbtutor.sim.readings import SINCE, headline_row
 from lbtutor.ui.widgets.lab_bars import LabBars
-from lbtutor.ui.widgets.lab_text import LabText, pack_figures
+from lbtutor.ui.widgets.lab_text import LabText, labelled_rows
 from lbtutor.ui.widgets.server_bars import scale_need
 
 MAX_PANES = 4
 MIN_PANE_WIDTH = 52  # below this per pane, panes stack
+
+
+def side_by_side(width: int, count: int, gap: int = 1) -> bool:
+    """Whether `count` panes go side by side in `width` cells: by the width each pane would get
+    (`gap` cells between them), not by the terminal's. Narrower than MIN_PANE_WIDTH a pane
+    cuts its "+5q" or splits "205 ms" from its unit, so they stack."""
+    return count <= 1 or (width - gap * (count - 1)) // count >= MIN_PANE_WIDTH
 
 
 class LabPane(Vertical):
@@ -64,7 +72,7 @@ class LabPane(Vertical):
 
     def show(
         self, pane: PaneView, *, selected: str | None, title: str, badges: str, figures: Content | None,
-        row_height: int, active: bool, winner: bool, need: int | None = None,
+        row_height: int, active: bool, winner: bool, need: int | None = None, span: str = SINCE,
     ) -> None:
         if self.border_title != title:
             self.border_title = title
@@ -73,9 +81,10 @@ class LabPane(Vertical):
         self.set_class(active, "-active")
         self.set_class(winner, "-winner")
         counts = self.query_one(".pane-counts", LabText)
-        counts.show(counts_content(pane, figures is not None, counts.content_region.width))
+        counts.show(counts_content(pane, counts.content_region.width, span))
         bars = self.query_one(LabBars)
         bars.set_row_height(row_height)
+        bars.set_span(span)
         bars.show(pane.snapshot, selected, need=need)
         box = self.query_one(".pane-figures", LabText)
         box.display = figures is not None
@@ -112,11 +121,11 @@ class LabPanes(Horizontal):
 
     def _restack(self) -> None:
         width = self.size.width
-        self.set_class(bool(width) and self._count > 1 and width // self._count < MIN_PANE_WIDTH, "-stacked")
+        self.set_class(bool(width) and not side_by_side(width, self._count), "-stacked")
 
     def show(
         self, panes: list[PaneView], *, selected: str | None, active: int, comparing: bool,
-        verdict: Verdict | None, row_height: int,
+        verdict: Verdict | None, row_height: int, span: str = SINCE,
     ) -> None:
         self._count = len(panes)
         self._restack()
@@ -151,6 +160,7 @@ class LabPanes(Horizontal):
                 active=comparing and i == active,
                 winner=winner,
                 need=need,
+                span=span,
             )
 
     def show_bars(self, panes: list[PaneView], *, selected: str | None) -> None:
@@ -172,28 +182,14 @@ def _shared_need(panes: list[PaneView]) -> int:
     return max((scale_need(p.snapshot) for p in panes), default=1)
 
 
-def counts_content(pane: PaneView, comparing: bool = False, width: int = 0) -> Content:
-    """Arrived, done, in flight and lost, on one line of `width` cells where they fit. Narrow
-    (side by side, big counts) the in-flight count goes first, as it is the difference of the
-    others; past that the figures wrap between themselves, never cutting one off its word."""
-    snap = pane.snapshot
-    parts = [f"{snap.arrived:,} arrived", f"{snap.completed:,} done"]
-    in_flight = f"{snap.in_flight:,} in flight"
-    parts.append(in_flight)
-    if comparing:  # narrower boxes: dropped and failed together, as the verdict counts them
-        if snap.dropped + snap.failed:
-            parts.append(f"{snap.dropped + snap.failed:,} lost")
-    else:
-        if snap.dropped:
-            parts.append(f"{snap.dropped:,} dropped")
-        if snap.failed:
-            parts.append(f"{snap.failed:,} failed")
+def counts_content(pane: PaneView, width: int = 0, span: str = SINCE) -> Content:
+    """The pane's headline, under the span it counts over ("since start" or "last 10 s"):
+    arrived, done, in flight, lost, rate, latency, busy share; wrapped between figures, never
+    cutting one off its word."""
+    head, figures = headline_row(pane.snapshot, span)
     if pane.note:
-        parts.append(pane.note)
-    separator = " · "
-    if width and len(separator.join(parts)) > width:
-        parts.remove(in_flight)
-    return pack_figures(parts, width, separator)  # width 0 (not laid out yet): one line
+        figures.append(pane.note)
+    return labelled_rows([(head, figures)], width)
 
 
 def figures_content(pane: PaneView) -> Content:
@@ -203,12 +199,16 @@ def figures_content(pane: PaneView) -> Content:
         return Content("")
     lost = run.dropped + run.failed
     return Content.assemble(
-        ("Whole run, same requests on every side\n", "$text-muted"),
+(f"{since_words_of(run)}, same requests on every side\n", "$text-muted"),
         "p50 ", (seconds_text(run.p50), "bold"),
         "   p95 ", (seconds_text(run.p95), "bold"),
         "   p99 ", (f" {seconds_text(run.p99)} ", "bold reverse"),
         "   lost ", (f" {lost:,} ", "bold reverse" if lost else "bold"),
     )
+
+
+def since_words_of(run) -> str:
+    return "Since start" if run.since <= 0 else f"Since {run.since:,.0f} s"
 
 
 def verdict_content(verdict: Verdict | None) -> Content:

@@ -26,6 +26,7 @@ from textual.widgets import Digits, Static
 
 from lbtutor.sim.readings import reading_rows
 from lbtutor.ui.frame_rate import DEFAULT_FPS, FramePacer
+from lbtutor.ui.widgets.compare_view import side_by_side
 from lbtutor.ui.widgets.lab_bars import MAX_ROW_HEIGHT, LabBars
 from lbtutor.ui.widgets.lab_text import LabText, labelled_rows, pack_figures
 from lbtutor.ui.widgets.server_bars import scale_need
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from lbtutor.sim.live import LiveRun
     from lbtutor.sim.snapshot import Snapshot
 
-SIDE_BY_SIDE_MIN_WIDTH = 110  # below this, several panes are stacked
+PANE_GAP = 2  # cells between panes side by side
 FIGURES_HEIGHT = 4  # a label line and three lines of digits
 MAX_FIGURES_SERVERS = 8  # with more servers than this, the digits give their room to the bars
 # Presenter mode tries these (lines per server, large digits) in turn and keeps the first that fits.
@@ -179,7 +180,7 @@ class LabBlockView(Vertical):
         layout: vertical;
     }
     LabBlockView LabPane {
-        margin-right: 2;
+        margin-right: 2;  /* PANE_GAP */
     }
     LabBlockView.-stacked LabPane {
         margin-right: 0;
@@ -240,9 +241,14 @@ class LabBlockView(Vertical):
         self.draw()
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < SIDE_BY_SIDE_MIN_WIDTH, "-stacked")
+        self._restack()
         if self.presenting:
             self.call_after_refresh(self.draw)  # bar thickness is measured against the new size
+
+    def _restack(self) -> None:
+        """Side by side only while each pane gets MIN_PANE_WIDTH cells (see side_by_side)."""
+        width = self.content_region.width
+        self.set_class(bool(width) and not side_by_side(width, len(self._views), PANE_GAP), "-stacked")
 
     # ---------------------------------------------------------------- the run
     def _build(self) -> None:
@@ -305,6 +311,27 @@ class LabBlockView(Vertical):
         if self.run is not None and not self.run.done:
             self._guard(self.run.step)
             self.draw()
+
+    def run_to(self, t: float | None) -> None:
+        """Run the lab, paused, to simulated time `t` (None: a scenario's end), so the learner
+        sees the numbers a check quotes."""
+        run = self.run
+        if run is None:
+            return
+        if t is None and run.scenario is not None:
+            t = run.scenario.duration
+        if t is None:
+            return
+        if run.now > t + 1e-9:  # past it already: start again, then run there
+            self._build()
+            self._clear_panes()
+            run = self.run
+            if run is None:
+                return
+        run.paused = True
+        self._guard(lambda: run.run_to(t))
+        self._sync_timer()
+        self.draw()
 
     def next_algorithm(self) -> bool:
         """Switch an engine lab to the next of its algorithms. False if it has only one."""
@@ -389,6 +416,7 @@ class LabBlockView(Vertical):
             container = self.query_one("#panes")
             container.remove_children()
             self._views = views = [LabPane() for _ in panes]
+            self._restack()
             container.mount_all(views)
             self.call_after_refresh(self.draw)  # the new panes can draw once they are mounted
             return
@@ -511,13 +539,14 @@ class LabBlockView(Vertical):
             return None
         return Content("\n".join(f"at {t:.1f} s: {text}" for t, text in log[-2:]))
 
-    def status_line(self) -> Content:
-        """Playing or paused, the clock, the speed, and the keys (a copy for presenter mode)."""
+    def status_line(self, width: int | None = None) -> Content:
+        """Playing or paused, the clock, the speed, and the keys (a copy for presenter mode,
+        packed for `width` cells)."""
         if self.run is None:
             return Content(self.problem or "")
-        return self._status()
+        return self._status(width)
 
-    def _status(self) -> Content:
+    def _status(self, width: int | None = None) -> Content:
         run = self.run
         assert run is not None
         if run.done:
@@ -537,7 +566,7 @@ class LabBlockView(Vertical):
             figures.append("lagging: the simulation cannot keep up")
         figures += [Content.styled(key, "dim") for key in (*keys, "- + speed", "o open in lab")]
         # broken between figures only: a narrow lab never ends a line with "o open in"
-        return pack_figures(figures, self._status_width())
+        return pack_figures(figures, self._status_width() if width is None else width)
 
     def _status_width(self) -> int:
         try:

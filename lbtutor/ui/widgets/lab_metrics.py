@@ -12,7 +12,7 @@ from textual.content import Content
 from lbtutor.sim.lab_session import PaneView, seconds_text
 from lbtutor.ui.widgets.lab_text import LabText
 
-LABEL = 11
+LABEL = 13
 COLUMNS = (("done/s", 9), ("p50", 9), ("p95", 9), ("p99", 9), ("dropped", 9), ("failed", 8), ("fairness", 8))
 
 
@@ -76,7 +76,7 @@ def metrics_content(pane: PaneView, width: int = 0) -> Content:
     }, names)
     run = pane.run
     if run is not None:
-        since = "Whole run" if run.since == 0 else f"Since {run.since:,.0f} s"
+        since = "Since start" if run.since == 0 else f"Since {run.since:,.0f} s"
         parts += ["\n"] + _row(since, {
             "done/s": ("", ""),
             "p50": (seconds_text(run.p50), "bold"),
@@ -92,7 +92,8 @@ def metrics_content(pane: PaneView, width: int = 0) -> Content:
 
 def theory_content(pane: PaneView) -> Content:
     theory = pane.theory
-    live = pane.snapshot.recent.mean
+    total = pane.snapshot.total
+    live = total.mean_latency if total is not None else None  # theory is the long run: so is this
     if not theory:
         return Content.styled("no closed form fits this setup: only the simulation can tell", "italic $text-muted")
     if theory.get("model") == "unstable":
@@ -106,8 +107,8 @@ def theory_content(pane: PaneView) -> Content:
     if theory.get("lower_bound"):
         return Content.assemble(
             "mean ≥ ", (seconds_text(mean), "bold"), " (no balancer beats one central queue)",
-            " · simulated ", (seconds_text(live), "bold"), warming,
+            " · simulated since start ", (seconds_text(live), "bold"), warming,
         )
     return Content.assemble(
-        "mean ", (seconds_text(mean), "bold"), f" ({model})", " · simulated ", (seconds_text(live), "bold"), warming,
+        "mean ", (seconds_text(mean), "bold"), f" ({model})", " · simulated since start ", (seconds_text(live), "bold"), warming,
     )

@@ -9,9 +9,10 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Markdown, Static
 
 from lbtutor.ui.screens.dismiss_once import DismissOnce
+from lbtutor.ui.widgets.fitting_footer import FittingFooter
 
 if TYPE_CHECKING:
     from lbtutor.content.lessons import Lesson, Step
@@ -68,7 +69,7 @@ class QuizLessonPeek(DismissOnce, ModalScreen[None]):
                         yield Static(Content(f"✎ Check: {segment.question}"), classes="peek-block")
                     elif segment.strip():
                         yield Markdown(segment, open_links=False)
-            yield Footer(compact=True)
+            yield FittingFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#peek-body").focus()

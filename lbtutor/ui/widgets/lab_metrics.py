@@ -12,7 +12,7 @@ from textual.content import Content
 from lbtutor.sim.lab_session import PaneView, seconds_text
 from lbtutor.ui.widgets.lab_text import LabText
 
-LABEL = 13
+LABEL = 12
 COLUMNS = (("done/s", 9), ("p50", 9), ("p95", 9), ("p99", 9), ("dropped", 9), ("failed", 8), ("fairness", 8))
 
 

@@ -86,6 +86,9 @@ class LabBlock:
     config: dict = field(default_factory=dict, hash=False)
     seed: int = DEFAULT_LAB_SEED
     speed: float = DEFAULT_LAB_SPEED
+    # An engine lab's extra view: "dispatch" shows the last servers picked, as a strip of names
+    # (a scenario lab's chart is the scenario's own, see Scenario.chart).
+    chart: str | None = None
 
     @property
     def is_engine(self) -> bool:
@@ -251,7 +254,8 @@ def _unloadable(directory: Path, message: str) -> Course:
 # parsing one file
 
 FRONT_MATTER_KEYS = {"id": "a string", "section": "an integer", "title": "a string", "minutes": "an integer"}
-LAB_KEYS = ("title", "look_for", "scenario", "set", "algorithms", *ENGINE_KEYS, "seed", "speed")
+LAB_KEYS = ("title", "look_for", "scenario", "set", "algorithms", *ENGINE_KEYS, "seed", "speed", "chart")
+LAB_CHARTS = ("dispatch",)  # an engine lab's extra views
 CHECK_KEYS = ("question", "answer", "options", "run_to")
 OPTION_KEYS = ("key", "text", "explain")
 LESSON_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -637,6 +641,15 @@ def _lab_block(data, problem, fence_line):
                 "speed")
         ok = False
 
+    chart = data.get("chart")
+    if "chart" in data:
+        if "scenario" in data:
+            problem('"chart" applies to engine labs only; a scenario lab draws its scenario\'s own chart', "chart")
+            ok = False
+        elif chart not in LAB_CHARTS:
+            problem(f'"chart" must be one of: {", ".join(LAB_CHARTS)} (got {chart!r})', "chart")
+            ok = False
+
     given = {k: data[k] for k in ENGINE_KEYS if k in data}
     config: dict | None = {}
     if "scenario" in data:
@@ -661,6 +674,7 @@ def _lab_block(data, problem, fence_line):
         config=config,
         seed=seed,
         speed=float(speed),
+        chart=chart,
     )
 
 

@@ -109,6 +109,7 @@ class Simulation:
             None if keep_latencies else deque(maxlen=RECENT_LATENCIES)
         )
         self.sample_interval = sample_interval
+        self.picks: deque[str] | None = None  # the latest servers picked, once record_picks is on
         self._totals_base: tuple = ()
         self.restart_totals()
         self._checkpoints: deque[tuple[float, int, int, int, dict[Server, float]]] = deque()
@@ -250,6 +251,8 @@ class Simulation:
         """A request reaches `server`: fails if it is dead or its application is broken (an
         instant error response), else is served, queued or dropped."""
         req.server = server
+        if self.picks is not None:
+            self.picks.append(server.name)
         if server.state == DOWN or server.app_broken:
             self.failed += 1
             if self.on_fail:
@@ -477,6 +480,11 @@ class Simulation:
     def dropped(self) -> int:
         return self.dropped_no_server + self.dropped_queue_full
 
+    def record_picks(self, keep: int) -> None:
+        """Keep the names of the last `keep` servers requests were sent to (the dispatch order a
+        lab can show as a strip); off by default, since batch runs have no use for it."""
+        self.picks = deque(maxlen=keep)
+
     def restart_totals(self) -> None:
         """Count the snapshot's totals (`Snapshot.total`) from now on: a lab that switches
         algorithm mid-run judges the new one on its own requests."""
@@ -564,6 +572,7 @@ class Simulation:
             offered_load=self.traffic.rate / capacity if capacity > 0 else math.inf,
             theory=self.theory(),
             total=total,
+            picks=tuple(self.picks) if self.picks is not None else (),
             window_dropped=self.dropped - dropped0 if cp is not None else 0,
             window_failed=self.failed - failed0 if cp is not None else 0,
         )

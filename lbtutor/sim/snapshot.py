@@ -68,3 +68,4 @@ class Snapshot:
     total: Totals | None = None  # the same run counted since its start (see Totals)
     window_dropped: int = 0  # requests dropped within the recent window
     window_failed: int = 0  # requests failed within the recent window
+    picks: tuple[str, ...] = ()  # the latest servers picked, oldest first (see record_picks)

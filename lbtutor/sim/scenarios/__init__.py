@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import importlib
 
-from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
+from lbtutor.sim.scenarios.base import (
+    LATENCY,
+    ChartSeries,
+    Metric,
+    Pane,
+    Param,
+    Scenario,
+    ScenarioError,
+    ScenarioRun,
+)
 
 # name -> module under lbtutor.sim.scenarios, in the chapter's order
 _MODULES: dict[str, str] = {
@@ -57,6 +66,6 @@ def run_scenario(name: str, overrides: dict | None = None, seed: int = 1) -> dic
 
 
 __all__ = [
-    "Metric", "Pane", "Param", "Scenario", "ScenarioError", "ScenarioRun",
+    "LATENCY", "ChartSeries", "Metric", "Pane", "Param", "Scenario", "ScenarioError", "ScenarioRun",
     "all_scenarios", "get", "names", "run_scenario",
 ]

@@ -20,7 +20,7 @@ import simpy
 
 from lbtutor.sim.config import SimConfig
 from lbtutor.sim.metrics import summarize
-from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioRun
+from lbtutor.sim.scenarios.base import ChartSeries, Metric, Pane, Param, Scenario, ScenarioRun
 from lbtutor.sim.scenarios.toolkit import lab_simulation
 from lbtutor.sim.server import Request
 from lbtutor.sim.snapshot import Snapshot
@@ -241,23 +241,28 @@ SCENARIO = Scenario(
     ),
     metrics=(
         Metric("dashboards", "requests", "dashboards answered by both gateways"),
-        Metric("parallel_mean", "s", "mean dashboard latency, calls in parallel"),
-        Metric("parallel_p99", "s", "99th percentile, calls in parallel"),
-        Metric("sequential_mean", "s", "mean dashboard latency, calls one after another"),
-        Metric("sequential_p99", "s", "99th percentile, calls one after another"),
+        Metric("parallel_mean", "s", "mean dashboard latency, calls in parallel", label="mean, calls in parallel"),
+        Metric("parallel_p99", "s", "99th percentile, calls in parallel", label="p99, calls in parallel"),
+        Metric("sequential_mean", "s", "mean dashboard latency, calls one after another", label="mean, calls one after another"),
+        Metric("sequential_p99", "s", "99th percentile, calls one after another", label="p99, calls one after another"),
         Metric("parallel_mean_expected", "s", "expected max of the call times (inclusion-exclusion over exponentials)"),
         Metric("sequential_mean_expected", "s", "expected sum of the call times: the sum of their means"),
         Metric("speedup", "x", "sequential mean over parallel mean"),
-        Metric("web_parallel_mean", "s", "mean parallel latency of web dashboards (three calls)"),
-        Metric("mobile_parallel_mean", "s", "mean parallel latency of mobile dashboards (two calls)"),
-        Metric("web_kb", "KB", "mean size of a web dashboard: profile, up to 20 orders, 10 recommendations"),
-        Metric("mobile_kb", "KB", "mean size of a mobile dashboard: short profile, last 3 orders, none"),
+        Metric("web_parallel_mean", "s", "mean parallel latency of web dashboards (three calls)", label="web dashboard, mean in parallel"),
+        Metric("mobile_parallel_mean", "s", "mean parallel latency of mobile dashboards (two calls)", label="mobile dashboard, mean in parallel"),
+        Metric("web_kb", "KB", "mean size of a web dashboard: profile, up to 20 orders, 10 recommendations", label="web dashboard size"),
+        Metric("mobile_kb", "KB", "mean size of a mobile dashboard: short profile, last 3 orders, none", label="mobile dashboard size"),
     ),
     run_class=AggregationRun,
     headline=(
         "parallel_mean", "sequential_mean", "parallel_p99", "sequential_p99",
         "web_parallel_mean", "mobile_parallel_mean", "web_kb", "mobile_kb",
     ),
+    chart=(
+        ChartSeries("parallel_latency", "in parallel", "s"),
+        ChartSeries("sequential_latency", "one after another", "s"),
+    ),
+    chart_title="dashboard latency",
     duration_param="duration",
     requests=lambda p: 6 * p["rate"] * p["duration"],  # three service calls a dashboard, two clients
 )

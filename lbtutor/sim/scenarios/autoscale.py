@@ -12,7 +12,15 @@ import math
 
 from lbtutor.sim.config import SimConfig
 from lbtutor.sim.scaling import Autoscaler, DiurnalTraffic, ScalingPolicy
-from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
+from lbtutor.sim.scenarios.base import (
+    ChartSeries,
+    Metric,
+    Pane,
+    Param,
+    Scenario,
+    ScenarioError,
+    ScenarioRun,
+)
 from lbtutor.sim.scenarios.toolkit import lab_simulation
 from lbtutor.sim.traffic import Traffic
 
@@ -106,6 +114,8 @@ class AutoscaleRun(ScenarioRun):
         return {
             "rate": self.shape.rate(min(self.now, self.duration)),
             "instances": self.scaler.fleet,
+            # the traffic in instances: how many it would keep 100% busy (the curve to follow)
+            "needed": self.shape.rate(min(self.now, self.duration)) / self.params["service_rate"],
             "warming": self.scaler.warming,
             "cpu": evaluations[-1][1] if evaluations else None,  # the scaler's last reading
             "latency": self.sim.snapshot().recent.mean,
@@ -158,20 +168,25 @@ SCENARIO = Scenario(
         Param("duration", 300.0, "simulated length of the run", min=10.0, max=3600.0, unit="s"),
     ),
     metrics=(
-        Metric("instances_max", "instances", "the most instances running (launched, not scaled in) at once"),
+        Metric("instances_max", "instances", "the most instances running (launched, not scaled in) at once", label="instance at most|instances at most"),
         Metric("instances_min", "instances", "the fewest instances running at once"),
-        Metric("scale_outs", "actions", "instances launched"),
+        Metric("scale_outs", "actions", "instances launched", label="instance launched|instances launched"),
         Metric("scale_ins", "actions", "instances removed"),
-        Metric("slo_violations", "requests", "requests slower than the SLO, or turned away by a full queue"),
+        Metric("slo_violations", "requests", "requests slower than the SLO, or turned away by a full queue", label="request slower than the SLO or turned away|requests slower than the SLO or turned away"),
         Metric("turned_away", "requests", "requests a full queue turned away (counted in slo_violations)"),
         Metric("slo_violations_in_spike", "requests", "of those, requests that arrived while the spike was on"),
         Metric("slo_violation_share", "", "share of answered requests (finished or turned away) that violated the SLO"),
-        Metric("instance_seconds", "instance-s", "the bill: every instance from launch until it stopped, warm-up included"),
-        Metric("peak_instance_seconds", "instance-s", "the bill had the peak fleet run all day instead"),
+        Metric("instance_seconds", "instance-s", "the bill: every instance from launch until it stopped, warm-up included", label="bill"),
+        Metric("peak_instance_seconds", "instance-s", "the bill had the peak fleet run all day instead", label="bill at the peak fleet all day"),
         Metric("mean_latency", "s", "mean latency of all finished requests"),
     ),
     run_class=AutoscaleRun,
     headline=("instances_max", "slo_violations", "instance_seconds", "peak_instance_seconds", "scale_outs"),
+    chart=(
+        ChartSeries("instances", "instances running"),
+        ChartSeries("needed", "needed at 100% busy"),
+    ),
+    chart_title="instances against the traffic",
     duration_param="duration",
     requests=lambda p: p["base_rate"] * (1 + p["amplitude"]) * (  # the daily peak, plus the spike
         p["duration"] + (p["spike_factor"] - 1) * min(p["spike_length"], p["duration"])

@@ -97,14 +97,49 @@ class Param:
         }
 
 
+COUNT_UNITS = ("requests", "times", "sessions", "users", "actions", "instances", "connections")
+
+
 @dataclass(frozen=True)
 class Metric:
     name: str
     unit: str
     meaning: str
+    # Words the live view shows instead of the name, with the span the figure covers where it
+    # is not the run so far ("mean latency, one server, before it died"). For a count (unit in
+    # COUNT_UNITS) the label is the noun that follows the number: "51 failed requests", or
+    # "singular|plural" ("ejection|ejections": "1 ejection").
+    label: str = ""
 
     def describe(self) -> dict:
         return {"name": self.name, "unit": self.unit, "meaning": self.meaning}
+
+    def reading(self, value: object) -> tuple[str, str, str]:
+        """(words before, the value with its unit, words after): units said once."""
+        from lbtutor.units import metric as formatted
+
+        label = self.label or self.name.replace("_", " ")
+        if self.unit in COUNT_UNITS and isinstance(value, int) and not isinstance(value, bool):
+            one, _, many = label.partition("|")
+            if not self.label:  # the name is the noun: "51 failed requests", "1 ejection"
+                many = label
+                one = label[:-1] if label.endswith("s") and not label.endswith("ss") else label
+            return "", f"{value:,}", (one if value == 1 else (many or one))
+        return label.partition("|")[0], formatted(value, self.unit), ""
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    """One line of a scenario's chart. `key` is a key of the run's timeline samples (what
+    `ScenarioRun.sample` returns), drawn over time; LATENCY is the lab's own p99 per pane."""
+
+    key: str
+    label: str  # legend words; short, so the legend never cuts one ("active-active")
+    unit: str = ""  # "s" seconds, "fraction" a share, else a plain number (count, req/s)
+    rate: bool = False  # draw the change per second of a running count (failures per second)
+
+
+LATENCY = ChartSeries("latency", "p99 latency", "s")
 
 
 @dataclass(frozen=True)
@@ -190,6 +225,19 @@ class ScenarioRun:
     def timeline(self) -> list[dict]:
         return self._timeline
 
+    def series(self, chart: ChartSeries) -> list[float | None]:
+        """One chart line from the timeline so far, oldest first: the sample's value, or with
+        `chart.rate` its change per second since the sample before (None where there is none)."""
+        points = self._timeline
+        if not chart.rate:
+            return [_number(p.get(chart.key)) for p in points]
+        out: list[float | None] = []
+        for before, after in zip(points, points[1:], strict=False):
+            a, b = _number(before.get(chart.key)), _number(after.get(chart.key))
+            dt = after["t"] - before["t"]
+            out.append((b - a) / dt if a is not None and b is not None and dt > 0 else None)
+        return out
+
 
 @dataclass
 class Scenario:
@@ -204,6 +252,11 @@ class Scenario:
     metrics: tuple[Metric, ...]
     run_class: type[ScenarioRun] = ScenarioRun
     headline: tuple[str, ...] = ()  # metric names the live view shows
+    # What the scenario's chart plots: the series its story is about (failures over time, the
+    # instance count against the traffic), so a look-for line can point at it; by default the
+    # p99 latency of each pane. Every key must be one its `sample()` returns (a test checks).
+    chart: tuple[ChartSeries, ...] = (LATENCY,)
+    chart_title: str = ""  # what the chart shows, in words ("failed requests per second")
     duration_param: str | None = None  # a param holding the run length, else `duration`
     duration: float = 120.0
     extra: dict = field(default_factory=dict)
@@ -260,6 +313,7 @@ class Scenario:
             "params": [p.describe() for p in self.params],
             "metrics": [m.describe() for m in self.metrics],
             "headline": list(self.headline),
+            "chart": [series.key for series in self.chart],
         }
 
 
@@ -273,6 +327,12 @@ class _ReadLog(dict):
     def __getitem__(self, name):
         self.names.append(name)
         return super().__getitem__(name)
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
 
 
 def _json_safe(value):

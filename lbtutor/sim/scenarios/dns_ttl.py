@@ -15,7 +15,15 @@ from lbtutor.sim.config import SimConfig
 from lbtutor.sim.dns import CachingClients, RoundRobinDns, expected_failures_after_death
 from lbtutor.sim.engine import Simulation
 from lbtutor.sim.health import HealthChecker
-from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
+from lbtutor.sim.scenarios.base import (
+    ChartSeries,
+    Metric,
+    Pane,
+    Param,
+    Scenario,
+    ScenarioError,
+    ScenarioRun,
+)
 from lbtutor.sim.scenarios.toolkit import lab_simulation
 from lbtutor.sim.traffic import stream
 
@@ -198,19 +206,24 @@ SCENARIO = Scenario(
         Param("duration", 120.0, "length of the run", min=30, max=900, unit="s"),
     ),
     metrics=(
-        Metric("failed_requests", "requests", "requests sent to the dead server by DNS-balanced clients"),
-        Metric("failure_window", "s", "DNS: time from the death to the last failed request (about ttl)"),
+        Metric("failed_requests", "requests", "requests sent to the dead server by DNS-balanced clients", label="request failed, DNS|requests failed, DNS"),
+        Metric("failure_window", "s", "DNS: time from the death to the last failed request (about ttl)", label="DNS: death to last failure"),
         Metric("predicted_failed_requests", "requests",
                "queueing-free closed form: rate/servers x (withdraw_after + share of clients with a "
                "valid answer x ttl/2)"),
         Metric("clients_caching_dead", "clients", "clients holding a valid answer for s1 when it died"),
-        Metric("balancer_failed_requests", "requests", "requests the health-checked balancer sent to the dead server"),
-        Metric("balancer_failure_window", "s", "balancer: time from the death to the last failed request"),
+        Metric("balancer_failed_requests", "requests", "requests the health-checked balancer sent to the dead server", label="request failed, balancer|requests failed, balancer"),
+        Metric("balancer_failure_window", "s", "balancer: time from the death to the last failed request", label="balancer: death to last failure"),
         Metric("balancer_detection_bound", "s", "interval x fall + timeout: the balancer's worst case"),
         Metric("dns_queries", "queries", "DNS lookups the clients made (fewer with a longer ttl)"),
     ),
     run_class=DnsTtlRun,
     headline=("failure_window", "failed_requests", "balancer_failure_window", "balancer_failed_requests"),
+    chart=(
+        ChartSeries("dns_failed", "DNS", rate=True),
+        ChartSeries("balancer_failed", "balancer", rate=True),
+    ),
+    chart_title="failed requests per second",
     duration_param="duration",
     requests=lambda p: 2 * p["rate"] * p["duration"],  # one stream, DNS and a balancer
 )

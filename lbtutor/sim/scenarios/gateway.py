@@ -28,7 +28,15 @@ from lbtutor.sim.gateway import (
     sign_token,
     ttl_cache_hit_ratio,
 )
-from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
+from lbtutor.sim.scenarios.base import (
+    ChartSeries,
+    Metric,
+    Pane,
+    Param,
+    Scenario,
+    ScenarioError,
+    ScenarioRun,
+)
 from lbtutor.sim.scenarios.toolkit import at, lab_simulation
 from lbtutor.sim.server import Request
 from lbtutor.sim.traffic import stream
@@ -334,24 +342,30 @@ SCENARIO = Scenario(
     ),
     metrics=(
         Metric("requests", "requests", "requests that reached the gateway"),
-        Metric("rejected_auth", "requests", "401: forged or expired token, rejected at the edge"),
+        Metric("rejected_auth", "requests", "401: forged or expired token, rejected at the edge", label="rejected at the edge (401)|rejected at the edge (401)"),
         Metric("rejected_auth_expected", "requests", "bad_tokens x requests: what the token mix predicts"),
-        Metric("rate_limited", "requests", "429: the user's token bucket was empty"),
+        Metric("rate_limited", "requests", "429: the user's token bucket was empty", label="rate-limited (429)|rate-limited (429)"),
         Metric("rate_limited_normal", "requests", "429s that hit well-behaved users (the abusers' do not spill over)"),
         Metric("abuser_accepted_rate", "req/s", "requests per second an abusive user got through (tends to rate)"),
-        Metric("cache_hits", "requests", "/products/ reads answered from the gateway's cache"),
+        Metric("cache_hits", "requests", "/products/ reads answered from the gateway's cache", label="answered from cache|answered from cache"),
         Metric("cache_hit_ratio", "", "share of /products/ lookups that hit"),
         Metric("cache_hit_ratio_expected", "", "TTL cache theory: sum of r.(r.ttl)/(1 + r.ttl) over products, over sum of r"),
         Metric("forwarded", "requests", "requests routed on to a service"),
-        Metric("failed", "requests", "calls that reached the failing orders service and got an error"),
-        Metric("short_circuited", "requests", "orders calls the open breaker failed fast, sparing the service"),
-        Metric("breaker_opened_at", "s", "when the orders breaker first opened (none: never)"),
+        Metric("failed", "requests", "calls that reached the failing orders service and got an error", label="call failed at the orders service|calls failed at the orders service"),
+        Metric("short_circuited", "requests", "orders calls the open breaker failed fast, sparing the service", label="call failed fast by the breaker|calls failed fast by the breaker"),
+        Metric("breaker_opened_at", "s", "when the orders breaker first opened (none: never)", label="breaker first opened at"),
         Metric("breaker_opens", "times", "how often the orders breaker opened (once, plus once per failed trial)"),
         Metric("breaker_closed_at", "s", "when the orders breaker closed again after the recovery (none: not yet)"),
         Metric("breaker_history", "", "the orders breaker's state changes with their times in seconds"),
     ),
     run_class=GatewayRun,
     headline=("rejected_auth", "rate_limited", "cache_hits", "failed", "short_circuited", "breaker_opened_at"),
+    chart=(
+        ChartSeries("failed", "failed at orders", rate=True),
+        ChartSeries("short_circuited", "failed fast", rate=True),
+        ChartSeries("rate_limited", "rate-limited", rate=True),
+    ),
+    chart_title="requests per second",
     duration_param="duration",
     requests=lambda p: (p["users"] * p["user_rate"] + p["abusers"] * p["abuse_rate"]) * p["duration"],
 )

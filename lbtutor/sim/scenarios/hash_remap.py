@@ -18,7 +18,15 @@ from collections import Counter
 from lbtutor.sim.balancers import ConsistentHash, IPHash
 from lbtutor.sim.config import ServerSpec, SimConfig, server_name
 from lbtutor.sim.metrics import max_over_mean
-from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
+from lbtutor.sim.scenarios.base import (
+    ChartSeries,
+    Metric,
+    Pane,
+    Param,
+    Scenario,
+    ScenarioError,
+    ScenarioRun,
+)
 from lbtutor.sim.scenarios.toolkit import at, lab_simulation, on_complete
 from lbtutor.sim.server import Request, Server
 from lbtutor.sim.traffic import ClientPopulation
@@ -186,18 +194,23 @@ SCENARIO = Scenario(
         Param("duration", 120.0, "simulated length of the live part", min=10.0, max=3600.0, unit="s"),
     ),
     metrics=(
-        Metric("remapped_fraction_modulo", "fraction", "share of all client addresses whose server changes under hash mod N"),
-        Metric("remapped_fraction_consistent", "fraction", "share of all client addresses whose server changes on the ring"),
+        Metric("remapped_fraction_modulo", "fraction", "share of all client addresses whose server changes under hash mod N", label="clients moved by the change, modulo"),
+        Metric("remapped_fraction_consistent", "fraction", "share of all client addresses whose server changes on the ring", label="clients moved by the change, ring"),
         Metric("expected_modulo", "fraction", "theory for modulo: N/(N+1) on add, (N-1)/N on remove"),
         Metric("expected_consistent", "fraction", "theory for the ring: 1/(N+1) on add, 1/N on remove"),
-        Metric("max_over_mean", "x", "ring after the change: most keys on one server over the mean (1 = even)"),
+        Metric("max_over_mean", "x", "ring after the change: most keys on one server over the mean (1 = even)", label="ring after the change: most keys on one server ÷ mean"),
         Metric("max_over_mean_modulo", "x", "modulo after the change: most keys on one server over the mean"),
-        Metric("live_moved_modulo", "fraction", "live: share of returning clients that landed on a new server, modulo"),
-        Metric("live_moved_consistent", "fraction", "live: share of returning clients that landed on a new server, ring"),
+        Metric("live_moved_modulo", "fraction", "live: share of returning clients that landed on a new server, modulo", label="returning clients on a new server, modulo"),
+        Metric("live_moved_consistent", "fraction", "live: share of returning clients that landed on a new server, ring", label="returning clients on a new server, ring"),
     ),
     run_class=HashRemapRun,
     headline=("remapped_fraction_modulo", "remapped_fraction_consistent", "max_over_mean",
               "live_moved_modulo", "live_moved_consistent"),
+    chart=(
+        ChartSeries("live_moved_modulo", "modulo", "fraction"),
+        ChartSeries("live_moved_consistent", "ring", "fraction"),
+    ),
+    chart_title="returning clients on a new server",
     duration_param="duration",
     requests=lambda p: 2 * p["arrival_rate"] * p["duration"],  # one stream, two ways to map keys
 )

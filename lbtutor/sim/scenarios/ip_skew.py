@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lbtutor.sim.config import SimConfig
 from lbtutor.sim.metrics import max_over_mean
-from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioRun
+from lbtutor.sim.scenarios.base import ChartSeries, Metric, Pane, Param, Scenario, ScenarioRun
 from lbtutor.sim.scenarios.toolkit import lab_simulation, p99, record_latencies, sent_to
 from lbtutor.sim.server import Request
 from lbtutor.sim.traffic import Traffic
@@ -117,18 +117,24 @@ SCENARIO = Scenario(
         Metric("busiest_share_iphash", "fraction", "share of all requests sent to the busiest server, ip hash"),
         Metric("busiest_share_rr", "fraction", "share of all requests sent to the busiest server, round robin"),
         Metric("busiest_share_lc", "fraction", "share of all requests sent to the busiest server, least connections"),
-        Metric("max_over_mean_iphash", "x", "requests sent to the busiest server over the mean per server, ip hash (1 = even)"),
+        Metric("max_over_mean_iphash", "x", "requests sent to the busiest server over the mean per server, ip hash (1 = even)", label="busiest server's requests ÷ mean, ip hash"),
         Metric("max_over_mean_rr", "x", "requests sent to the busiest server over the mean per server, round robin"),
-        Metric("max_over_mean_lc", "x", "requests sent to the busiest server over the mean per server, least connections"),
-        Metric("nat_server_utilization", "fraction", "share of time busy of the server the NAT address hashes to"),
-        Metric("nat_server_p99", "s", "99th percentile latency of requests finished by that server"),
-        Metric("p99_iphash", "s", "99th percentile latency of all finished requests, ip hash"),
+        Metric("max_over_mean_lc", "x", "requests sent to the busiest server over the mean per server, least connections", label="busiest server's requests ÷ mean, least connections"),
+        Metric("nat_server_utilization", "fraction", "share of time busy of the server the NAT address hashes to", label="NAT address's server busy"),
+        Metric("nat_server_p99", "s", "99th percentile latency of requests finished by that server", label="p99 on the NAT address's server"),
+        Metric("p99_iphash", "s", "99th percentile latency of all finished requests, ip hash", label="p99 latency, ip hash"),
         Metric("p99_rr", "s", "99th percentile latency of all finished requests, round robin"),
-        Metric("p99_lc", "s", "99th percentile latency of all finished requests, least connections"),
+        Metric("p99_lc", "s", "99th percentile latency of all finished requests, least connections", label="p99 latency, least connections"),
     ),
     run_class=IpSkewRun,
     headline=("max_over_mean_iphash", "max_over_mean_lc", "nat_server_utilization", "nat_server_p99",
               "p99_iphash", "p99_lc"),
+    chart=(
+        ChartSeries("most_waiting_iphash", "ip hash"),
+        ChartSeries("most_waiting_rr", "round robin"),
+        ChartSeries("most_waiting_lc", "least connections"),
+    ),
+    chart_title="most requests waiting at one server",
     duration_param="duration",
     requests=lambda p: 3 * p["arrival_rate"] * p["duration"],  # one stream, three balancers
 )

@@ -20,7 +20,15 @@ import simpy
 
 from lbtutor.sim.config import SimConfig
 from lbtutor.sim.engine import Simulation
-from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
+from lbtutor.sim.scenarios.base import (
+    ChartSeries,
+    Metric,
+    Pane,
+    Param,
+    Scenario,
+    ScenarioError,
+    ScenarioRun,
+)
 from lbtutor.sim.scenarios.toolkit import (
     lab_simulation,
     on_complete,
@@ -302,12 +310,12 @@ SCENARIO = Scenario(
         Param("duration", 120.0, "length of the run", min=20, max=600, unit="s"),
     ),
     metrics=(
-        Metric("imbalance_l4", "x mean", "L4: busiest server's requests over the mean, averaged over 5 s slots"),
-        Metric("imbalance_l7", "x mean", "L7: the same within each pool (the worst pool)"),
-        Metric("mean_latency_l4", "s", "mean latency behind L4 (no balancer work)"),
-        Metric("mean_latency_l7", "s", "mean latency behind L7, including the balancer's own time"),
+        Metric("imbalance_l4", "x mean", "L4: busiest server's requests over the mean, averaged over 5 s slots", label="L4 busiest server ÷ mean, 5 s slots averaged"),
+        Metric("imbalance_l7", "x mean", "L7: the same within each pool (the worst pool)", label="L7 busiest server ÷ mean, 5 s slots averaged"),
+        Metric("mean_latency_l4", "s", "mean latency behind L4 (no balancer work)", label="mean latency behind L4"),
+        Metric("mean_latency_l7", "s", "mean latency behind L7, including the balancer's own time", label="mean latency behind L7"),
         Metric("l7_balancer_time", "s", "mean time a request spends in the L7 balancer (queue + parse + TLS)"),
-        Metric("cache_hits", "requests", "/static requests answered by the L7 balancer's cache"),
+        Metric("cache_hits", "requests", "/static requests answered by the L7 balancer's cache", label="/static request answered from cache|/static requests answered from cache"),
         Metric("static_requests", "requests", "/static requests sent"),
         Metric("utilization_l4", "share", "busy share of the L4 pool's workers"),
         Metric("utilization_api_pool", "share", "busy share of the L7 /api pool"),
@@ -317,6 +325,11 @@ SCENARIO = Scenario(
     ),
     run_class=L4VersusL7Run,
     headline=("imbalance_l4", "imbalance_l7", "mean_latency_l4", "mean_latency_l7", "cache_hits"),
+    chart=(
+        ChartSeries("imbalance_l4", "L4"),
+        ChartSeries("imbalance_l7", "L7"),
+    ),
+    chart_title="busiest server ÷ mean, last 5 s",
     duration_param="duration",
     requests=lambda p: 3 * p["rate"] * p["duration"],  # the L4 pool, then the L7 balancer and its pools
 )

@@ -22,7 +22,15 @@ import simpy
 from lbtutor.sim.config import SimConfig
 from lbtutor.sim.dns import CachingClients, RoundRobinDns, expected_failures_after_death
 from lbtutor.sim.engine import Simulation
-from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
+from lbtutor.sim.scenarios.base import (
+    ChartSeries,
+    Metric,
+    Pane,
+    Param,
+    Scenario,
+    ScenarioError,
+    ScenarioRun,
+)
 from lbtutor.sim.scenarios.dns_ttl import FailureClock
 from lbtutor.sim.scenarios.toolkit import lab_simulation
 from lbtutor.sim.server import Request
@@ -244,11 +252,11 @@ SCENARIO = Scenario(
               "(both pairs run side by side either way)", choices=("active-passive", "active-active")),
     ),
     metrics=(
-        Metric("downtime_active_passive", "s", "from lb1's death until the VIP points at lb2; nothing is served meanwhile"),
-        Metric("requests_lost_active_passive", "requests", "requests that failed in the active-passive pair"),
+        Metric("downtime_active_passive", "s", "from lb1's death until the VIP points at lb2; nothing is served meanwhile", label="active-passive: down for"),
+        Metric("requests_lost_active_passive", "requests", "requests that failed in the active-passive pair", label="request lost, active-passive|requests lost, active-passive"),
         Metric("takeover_bound", "s", "heartbeat_interval x misses + takeover: the longest the VIP can stay dead"),
-        Metric("downtime_active_active", "s", "from lb1's death to the last failed request (only lb1's clients fail)"),
-        Metric("requests_lost_active_active", "requests", "requests that failed in the active-active pair"),
+        Metric("downtime_active_active", "s", "from lb1's death to the last failed request (only lb1's clients fail)", label="active-active: failing for"),
+        Metric("requests_lost_active_active", "requests", "requests that failed in the active-active pair", label="request lost, active-active|requests lost, active-active"),
         Metric("predicted_lost_active_active", "requests", "closed form: rate/2 x (withdraw_after + "
                "share of clients with a valid answer x ttl/2)"),
         Metric("survivor_utilization_active_passive", "share", "lb2's busy share once it carries everything"),
@@ -259,6 +267,11 @@ SCENARIO = Scenario(
     run_class=LbHaRun,
     headline=("downtime_active_passive", "requests_lost_active_passive", "downtime_active_active",
               "requests_lost_active_active"),
+    chart=(
+        ChartSeries("lost_active_passive", "active-passive", rate=True),
+        ChartSeries("lost_active_active", "active-active", rate=True),
+    ),
+    chart_title="failed requests per second",
     duration_param="duration",
     requests=lambda p: 2 * p["rate"] * p["duration"],  # active-passive and active-active
 )

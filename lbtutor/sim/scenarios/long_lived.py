@@ -15,7 +15,7 @@ from dataclasses import replace
 from lbtutor.sim.config import SimConfig
 from lbtutor.sim.engine import RECENT_LATENCIES
 from lbtutor.sim.metrics import summarize
-from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioRun
+from lbtutor.sim.scenarios.base import ChartSeries, Metric, Pane, Param, Scenario, ScenarioRun
 from lbtutor.sim.scenarios.toolkit import (
     LIVE_WINDOW,
     ImbalanceProbe,
@@ -166,17 +166,22 @@ SCENARIO = Scenario(
         Param("duration", 120.0, "simulated length of the run", min=10.0, max=3600.0, unit="s"),
     ),
     metrics=(
-        Metric("p99_short_rr", "s", "99th percentile latency of short requests under round robin"),
-        Metric("p99_short_lc", "s", "99th percentile latency of short requests under least connections"),
-        Metric("waited_short_rr", "fraction", "share of short requests that queued because every slot of their server was taken, round robin"),
-        Metric("waited_short_lc", "fraction", "share of short requests that queued because every slot of their server was taken, least connections"),
+        Metric("p99_short_rr", "s", "99th percentile latency of short requests under round robin", label="p99 of short requests, round robin"),
+        Metric("p99_short_lc", "s", "99th percentile latency of short requests under least connections", label="p99 of short requests, least connections"),
+        Metric("waited_short_rr", "fraction", "share of short requests that queued because every slot of their server was taken, round robin", label="short requests that waited, round robin"),
+        Metric("waited_short_lc", "fraction", "share of short requests that queued because every slot of their server was taken, least connections", label="short requests that waited, least connections"),
         Metric("peak_connections_rr", "connections", "most connections one server held at once, round robin"),
         Metric("peak_connections_lc", "connections", "most connections one server held at once, least connections"),
-        Metric("imbalance_rr", "x", "time-averaged busiest server's connections over the mean, round robin (1 = level)"),
-        Metric("imbalance_lc", "x", "time-averaged busiest server's connections over the mean, least connections (1 = level)"),
+        Metric("imbalance_rr", "x", "time-averaged busiest server's connections over the mean, round robin (1 = level)", label="busiest server's connections ÷ mean, round robin"),
+        Metric("imbalance_lc", "x", "time-averaged busiest server's connections over the mean, least connections (1 = level)", label="busiest server's connections ÷ mean, least connections"),
     ),
     run_class=LongLivedRun,
     headline=("imbalance_rr", "imbalance_lc", "waited_short_rr", "waited_short_lc", "p99_short_rr", "p99_short_lc"),
+    chart=(
+        ChartSeries("most_connections_rr", "round robin"),
+        ChartSeries("most_connections_lc", "least connections"),
+    ),
+    chart_title="busiest server's open connections",
     duration_param="duration",
     requests=lambda p: 2 * p["arrival_rate"] * p["duration"],  # one stream, two balancers
 )

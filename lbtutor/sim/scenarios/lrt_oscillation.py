@@ -14,7 +14,7 @@ import simpy
 
 from lbtutor.sim.config import SimConfig
 from lbtutor.sim.engine import Simulation
-from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioRun
+from lbtutor.sim.scenarios.base import ChartSeries, Metric, Pane, Param, Scenario, ScenarioRun
 from lbtutor.sim.scenarios.toolkit import (
     lab_simulation,
     p99,
@@ -165,16 +165,21 @@ SCENARIO = Scenario(
     ),
     metrics=(
         Metric("herding_lrt", "share", "least response time: mean over seconds of the share of "
-               "that second's requests sent to one server (1/servers = even, 1 = all to one)"),
-        Metric("herding_p2c", "share", "the same for power of two choices"),
+               "that second's requests sent to one server (1/servers = even, 1 = all to one)", label="share of each second's requests on one server, least response time"),
+        Metric("herding_p2c", "share", "the same for power of two choices", label="the same, two choices"),
         Metric("even_share", "share", "1/servers: what perfectly even spreading gives"),
-        Metric("p99_lrt", "s", "99th percentile latency under least response time"),
-        Metric("p99_p2c", "s", "99th percentile latency under power of two choices"),
+        Metric("p99_lrt", "s", "99th percentile latency under least response time", label="p99 latency, least response time"),
+        Metric("p99_p2c", "s", "99th percentile latency under power of two choices", label="p99 latency, two choices"),
         Metric("peak_connections_lrt", "connections", "most connections one server ever held (LRT)"),
         Metric("peak_connections_p2c", "connections", "most connections one server ever held (P2C)"),
     ),
     run_class=LrtOscillationRun,
     headline=("herding_lrt", "herding_p2c", "p99_lrt", "p99_p2c"),
+    chart=(
+        ChartSeries("lrt_share", "least response time", "fraction"),
+        ChartSeries("p2c_share", "two choices", "fraction"),
+    ),
+    chart_title="share of each second's requests on one server",
     duration_param="duration",
     requests=lambda p: 2 * p["rate"] * p["duration"],  # one stream, two balancers
 )

@@ -14,7 +14,15 @@ import simpy
 
 from lbtutor.sim.config import SimConfig
 from lbtutor.sim.engine import Simulation
-from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
+from lbtutor.sim.scenarios.base import (
+    ChartSeries,
+    Metric,
+    Pane,
+    Param,
+    Scenario,
+    ScenarioError,
+    ScenarioRun,
+)
 from lbtutor.sim.scenarios.toolkit import lab_simulation, p99, record_latencies, sent_to
 
 WORKERS = 32  # concurrent requests a server serves at once
@@ -172,17 +180,23 @@ SCENARIO = Scenario(
         Param("duration", 120.0, "length of the run", min=20, max=900, unit="s"),
     ),
     metrics=(
-        Metric("cold_peak_connections", "connections", "most connections the new server held while cold, no slow start"),
-        Metric("cold_peak_connections_slow_start", "connections", "the same with slow start"),
+        Metric("cold_peak_connections", "connections", "most connections the new server held while cold, no slow start", label="connection at most on the cold server, no slow start|connections at most on the cold server, no slow start"),
+        Metric("cold_peak_connections_slow_start", "connections", "the same with slow start", label="connection at most on the cold server, slow start|connections at most on the cold server, slow start"),
         Metric("first_second_share", "share", "share of the requests of its first second that went to the new server, no slow start"),
         Metric("first_second_share_slow_start", "share", "the same with slow start"),
         Metric("cold_requests", "requests", "requests the new server took on while cold, no slow start"),
         Metric("cold_requests_slow_start", "requests", "the same with slow start"),
-        Metric("new_server_p99", "s", "99th percentile latency of the new server's requests, no slow start"),
-        Metric("new_server_p99_slow_start", "s", "the same with slow start"),
+        Metric("new_server_p99", "s", "99th percentile latency of the new server's requests, no slow start", label="p99 on the new server, no slow start"),
+        Metric("new_server_p99_slow_start", "s", "the same with slow start", label="p99 on the new server, slow start"),
     ),
     run_class=SlowStartRun,
     headline=("cold_peak_connections", "cold_peak_connections_slow_start", "new_server_p99", "new_server_p99_slow_start"),
+    chart=(
+        ChartSeries("new_connections", "new server"),
+        ChartSeries("new_connections_slow_start", "new server, slow start"),
+        ChartSeries("others_mean_connections", "the others' mean"),
+    ),
+    chart_title="connections held",
     duration_param="duration",
     requests=lambda p: 2 * p["rate"] * p["duration"],  # one stream, with and without a ramp
 )

@@ -14,7 +14,7 @@ from bisect import bisect_right
 
 from lbtutor.sim.balancers import build_ring
 from lbtutor.sim.config import SimConfig
-from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioRun
+from lbtutor.sim.scenarios.base import ChartSeries, Metric, Pane, Param, Scenario, ScenarioRun
 from lbtutor.sim.scenarios.toolkit import at, lab_simulation
 from lbtutor.sim.traffic import Traffic, client_address, stable_hash
 
@@ -191,19 +191,24 @@ SCENARIO = Scenario(
     ),
     metrics=(
         Metric("sessions_active", "sessions", "sessions alive when the server died"),
-        Metric("sessions_lost", "sessions", "sessions that lived in the dead server's memory (sticky)"),
-        Metric("sessions_lost_store", "sessions", "sessions lost with the external store"),
-        Metric("lost_fraction", "", "sessions lost over sessions alive (sticky)"),
+        Metric("sessions_lost", "sessions", "sessions that lived in the dead server's memory (sticky)", label="session lost, sticky|sessions lost, sticky"),
+        Metric("sessions_lost_store", "sessions", "sessions lost with the external store", label="session lost, store|sessions lost, store"),
+        Metric("lost_fraction", "", "sessions lost over sessions alive (sticky)", label="sessions lost, sticky"),
         Metric("expected_fraction", "", "1/N: the dead server's fair share of the users"),
-        Metric("relogins", "users", "users who came back after the failure and had to log in again"),
+        Metric("relogins", "users", "users who came back after the failure and had to log in again", label="user logged in again|users logged in again"),
         Metric("failed_sticky", "requests", "requests the dead server held or was sent before detection (sticky)"),
         Metric("failed_store", "requests", "the same, with the external store"),
         Metric("mean_latency_sticky", "s", "mean latency, sessions in server memory"),
         Metric("mean_latency_store", "s", "mean latency, sessions in the store"),
-        Metric("added_latency", "s", "what the store costs per request on average (about store_latency)"),
+        Metric("added_latency", "s", "what the store costs per request on average (about store_latency)", label="the store's cost per request"),
     ),
     run_class=StickySessionsRun,
     headline=("sessions_lost", "sessions_lost_store", "lost_fraction", "relogins", "added_latency"),
+    chart=(
+        ChartSeries("sessions_lost", "sessions lost"),
+        ChartSeries("relogins", "logins again"),
+    ),
+    chart_title="sessions lost and logins again",
     duration_param="duration",
     requests=lambda p: 2 * p["users"] * p["user_rate"] * p["duration"],  # sticky and shared store
 )

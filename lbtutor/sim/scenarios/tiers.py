@@ -11,7 +11,7 @@ from __future__ import annotations
 import simpy
 
 from lbtutor.sim.config import SimConfig
-from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioRun
+from lbtutor.sim.scenarios.base import ChartSeries, Metric, Pane, Param, Scenario, ScenarioRun
 from lbtutor.sim.scenarios.toolkit import (
     lab_simulation,
     mean,
@@ -144,19 +144,26 @@ SCENARIO = Scenario(
         Param("duration", 120.0, "simulated length of the run", min=10.0, max=3600.0, unit="s"),
     ),
     metrics=(
-        *(Metric(f"utilization_{tier}", "fraction", f"share of time the {tier} servers were busy")
+        *(Metric(f"utilization_{tier}", "fraction", f"share of time the {tier} servers were busy", label=f"{tier} tier busy")
           for tier in TIERS),
-        Metric("bottleneck", "tier", "the tier with the highest utilisation"),
+        Metric("bottleneck", "tier", "the tier with the highest utilisation", label="bottleneck"),
         Metric("capacity", "req/s", "the smallest tier capacity (servers x rate): the most the system can finish"),
         Metric("throughput", "req/s", "requests that made it through all four tiers, per second"),
         Metric("mean_latency", "s", "mean time from reaching the edge to leaving the database"),
-        Metric("p99_latency", "s", "99th percentile of that end-to-end time"),
+        Metric("p99_latency", "s", "99th percentile of that end-to-end time", label="p99 latency end to end"),
     ),
     run_class=TiersRun,
     headline=(
         "utilization_edge", "utilization_web", "utilization_app", "utilization_database",
         "bottleneck", "p99_latency",
     ),
+    chart=(
+        ChartSeries("waiting_edge", "edge"),
+        ChartSeries("waiting_web", "web"),
+        ChartSeries("waiting_app", "app"),
+        ChartSeries("waiting_database", "database"),
+    ),
+    chart_title="requests waiting in each tier",
     duration_param="duration",
     requests=lambda p: 4 * p["arrival_rate"] * p["duration"],  # each request passes four tiers
 )

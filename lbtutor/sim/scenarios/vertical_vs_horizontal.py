@@ -11,7 +11,7 @@ until the health check notices, and 1/k of the capacity.
 from __future__ import annotations
 
 from lbtutor.sim.config import SimConfig
-from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioRun
+from lbtutor.sim.scenarios.base import ChartSeries, Metric, Pane, Param, Scenario, ScenarioRun
 from lbtutor.sim.scenarios.toolkit import at, lab_simulation
 from lbtutor.sim.traffic import Traffic
 
@@ -214,19 +214,25 @@ SCENARIO = Scenario(
     metrics=(
         Metric("capacity_up", "req/s", "what the one big server finishes at step k: unit_rate x min(k, max_speed)"),
         Metric("capacity_out", "req/s", "what the k small servers finish together: unit_rate x k"),
-        Metric("cost_up", "$/month", "price of the big server at step k: unit_cost x min(k, max_speed)^cost_exponent"),
-        Metric("cost_out", "$/month", "price of the k small servers: unit_cost x k"),
+        Metric("cost_up", "$/month", "price of the big server at step k: unit_cost x min(k, max_speed)^cost_exponent", label="cost, scale up"),
+        Metric("cost_out", "$/month", "price of the k small servers: unit_cost x k", label="cost, scale out"),
         Metric("mean_latency_up", "s", "mean latency before the failure, one big server (one fast queue)"),
         Metric("mean_latency_out", "s", "mean latency before the failure, small servers (k slower queues)"),
-        Metric("failed_up", "requests", "requests lost with the big server: those it held and every later one"),
-        Metric("failed_out", "requests", "requests lost with one small server: those it held and its share until detection"),
-        Metric("availability_up", "", "share of answered requests that succeeded, scale up"),
-        Metric("availability_out", "", "share of answered requests that succeeded, scale out"),
+        Metric("failed_up", "requests", "requests lost with the big server: those it held and every later one", label="request lost, scale up|requests lost, scale up"),
+        Metric("failed_out", "requests", "requests lost with one small server: those it held and its share until detection", label="request lost, scale out|requests lost, scale out"),
+        Metric("availability_up", "", "share of answered requests that succeeded, scale up", label="requests answered, scale up"),
+        Metric("availability_out", "", "share of answered requests that succeeded, scale out", label="requests answered, scale out"),
         Metric("capacity_left_up", "req/s", "capacity after the failure, scale up"),
         Metric("capacity_left_out", "req/s", "capacity after the failure, scale out: (k-1)/k of it"),
     ),
     run_class=VerticalVsHorizontalRun,
     headline=("cost_up", "cost_out", "failed_up", "failed_out", "availability_up", "availability_out"),
+    chart=(
+        ChartSeries("capacity_up", "scale up"),
+        ChartSeries("capacity_out", "scale out"),
+        ChartSeries("demand", "demand"),
+    ),
+    chart_title="req/s the servers can finish, and the demand",
     duration_param="duration",
     requests=lambda p: (  # the offered load grows a step every step_every seconds, in both setups
         2 * p["load"] * p["unit_rate"] * min(p["steps"], 1 + p["duration"] / p["step_every"]) * p["duration"]

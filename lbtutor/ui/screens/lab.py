@@ -27,6 +27,7 @@ from lbtutor.sim.lab_session import LabSession, seconds_text
 from lbtutor.sim.presets import SERVICE_DIST_NAMES, LabSetup
 from lbtutor.sim.readings import RECENT, SINCE
 from lbtutor.sim.scenario_code import ScenarioSpec
+from lbtutor.sim.scenarios.base import LATENCY
 from lbtutor.ui.frame_rate import DEFAULT_FPS, FramePacer
 from lbtutor.ui.widgets.compare_view import MIN_PANE_WIDTH, LabPanes, side_by_side, verdict_content
 from lbtutor.ui.widgets.config_panel import ConfigPanel
@@ -34,17 +35,15 @@ from lbtutor.ui.widgets.fitting_footer import FittingFooter
 from lbtutor.ui.widgets.lab_bars import LabBars
 from lbtutor.ui.widgets.lab_metrics import LabMetrics
 from lbtutor.ui.widgets.lab_status import LabStatus, StatusInfo
-from lbtutor.ui.widgets.lab_text import LabText, pack_figures
-from lbtutor.ui.widgets.latency_chart import LatencyChart, Series
+from lbtutor.ui.widgets.lab_text import LabText, headline_figures, pack_figures
+from lbtutor.ui.widgets.latency_chart import SIDE_GLYPHS, LatencyChart, Series, show_scenario_chart
 from lbtutor.ui.widgets.tutor_header import TutorHeader
-from lbtutor.units import metric as format_metric
 
 NOTICE_SECONDS = 4  # how long a notice stays over the header line
 TEXT_HZ = 6  # numbers and words are redrawn this often; bars and the chart every frame
 TALL_ROWS_UP_TO = 8  # servers per pane drawn two lines tall when the screen has the height
 SIDE_PANEL_MIN_WIDTH = 110  # narrower than this, the config panel goes under the panes
 PERCENTILE_GLYPHS = (("p50", "•"), ("p95", "+"), ("p99", "▲"))
-SIDE_GLYPHS = ("●", "▲", "■", "◆")
 
 SANDBOX_ONLY = {
     "next_algorithm", "previous_algorithm", "more_traffic", "less_traffic", "add_server", "remove_server", "take_down",
@@ -417,12 +416,7 @@ class LabScreen(Screen[None]):
         if not session.is_scenario:
             return
         scenario = session.run.scenario.scenario
-        values = session.headline() or {}
-        units = {m.name: m.unit for m in scenario.metrics}
-        figures = [
-            Content.assemble(name.replace("_", " ") + " ", (format_metric(value, units.get(name, "")), "bold"))
-            for name, value in values.items()
-        ]
+        figures = headline_figures(scenario, session.headline() or {})
         headline.show(pack_figures(figures, headline.content_region.width, gap="   ") if figures else Content("(no figures yet)"))
         entries = session.run.scenario.log[-3:]
         log.show(Content("\n".join(f"at {t:.1f} s: {text}" for t, text in entries)))
@@ -436,6 +430,10 @@ class LabScreen(Screen[None]):
             chart.show([], 0.0)
             return
         columns = max(1, chart.size.width - 8)
+        run = session.run.scenario
+        if run is not None and run.scenario.chart != (LATENCY,):
+            show_scenario_chart(chart, run)
+            return
         if len(panes) == 1:
             points = session.chart_points(0, columns)
             series = [

@@ -13,8 +13,6 @@ import contextlib
 import time
 from typing import TYPE_CHECKING, Any
 
-from rich.table import Table
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, ScrollableContainer, Vertical
 from textual.content import Content
@@ -25,12 +23,14 @@ from textual.timer import Timer
 from textual.widgets import Digits, Static
 
 from lbtutor.sim.readings import reading_rows
+from lbtutor.sim.scenarios.base import LATENCY
 from lbtutor.ui.frame_rate import DEFAULT_FPS, FramePacer
 from lbtutor.ui.widgets.compare_view import side_by_side
 from lbtutor.ui.widgets.lab_bars import MAX_ROW_HEIGHT, LabBars
-from lbtutor.ui.widgets.lab_text import LabText, labelled_rows, pack_figures
+from lbtutor.ui.widgets.lab_text import LabText, headline_figures, labelled_rows, pack_figures
+from lbtutor.ui.widgets.latency_chart import LatencyChart, show_scenario_chart
 from lbtutor.ui.widgets.server_bars import scale_need
-from lbtutor.units import metric, seconds
+from lbtutor.units import seconds
 
 if TYPE_CHECKING:
     from lbtutor.content.lessons import LabBlock
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from lbtutor.sim.snapshot import Snapshot
 
 PANE_GAP = 2  # cells between panes side by side
+DISPATCH_PICKS = 42  # servers kept for the dispatch strip (six rounds of a 7-request cycle)
 FIGURES_HEIGHT = 4  # a label line and three lines of digits
 MAX_FIGURES_SERVERS = 8  # with more servers than this, the digits give their room to the bars
 # Presenter mode tries these (lines per server, large digits) in turn and keeps the first that fits.
@@ -115,6 +116,7 @@ class LabPane(Vertical):
         yield Static("", classes="pane-note")
         yield PaneFigures()
         yield LabBars()
+        yield LabText(classes="pane-picks")
 
     def show(self, label: str, note: str, snapshot: Snapshot, need: int | None = None, latency: bool = True) -> None:
         label_widget = self.query_one(".pane-label", Static)
@@ -131,6 +133,10 @@ class LabPane(Vertical):
         if figures.display:
             figures.show(snapshot)
         self.query_one(LabBars).show(snapshot, need=need)
+        picks = self.query_one(".pane-picks", LabText)
+        picks.display = bool(snapshot.picks)
+        if snapshot.picks:
+            picks.show(dispatch_strip(snapshot.picks, picks.content_region.width or 80))
 
     def set_size(self, row_height: int, figures: bool) -> None:
         """Presenter mode: `row_height` lines per server, and the large digits or not."""
@@ -190,8 +196,11 @@ class LabBlockView(Vertical):
         margin-right: 0;
         margin-bottom: 0;
     }
-    LabBlockView > .lab-headline, LabBlockView > .lab-log {
+    LabBlockView > .lab-headline, LabBlockView > .lab-log, LabBlockView > .lab-chart {
         margin-top: 1;
+    }
+    LabBlockView > .lab-chart {
+        height: 8;
     }
     LabBlockView > .lab-status {
         margin-top: 1;
@@ -230,6 +239,7 @@ class LabBlockView(Vertical):
         yield Container(id="panes")
         if not self.lab.is_engine:
             yield Static("", classes="lab-headline")
+            yield LatencyChart(classes="lab-chart")
             yield Static("", classes="lab-log")
         yield Static("", classes="lab-status")
 
@@ -431,6 +441,7 @@ class LabBlockView(Vertical):
         if self.lab.is_engine and len(self.lab.algorithms) > 1:
             self.query_one(".lab-algorithms", Static).update(self._algorithms_line())
         if not self.lab.is_engine:
+            self._draw_chart()
             headline, log = self._headline(), self._log()
             for selector, content in ((".lab-headline", headline), (".lab-log", log)):
                 widget = self.query_one(selector, Static)
@@ -508,8 +519,8 @@ class LabBlockView(Vertical):
             parts.append(" ")
         return Content.assemble(*parts)
 
-    def _headline(self) -> Table | None:
-        """The scenario's headline metrics as a grid of name/value pairs (two or three a row)."""
+    def _headline(self) -> Content | None:
+        """The scenario's headline metrics in words, as many a line as fit whole."""
         run = self.run
         try:
             values = run.headline() if run else None
@@ -517,21 +528,16 @@ class LabBlockView(Vertical):
             values = None
         if not values:
             return None
-        units = {m.name: m.unit for m in getattr(run.scenario.scenario, "metrics", ())}
-        pairs = [(Text(name.replace("_", " ")), Text(metric(value, units.get(name, "")))) for name, value in values.items()]
-        # as many pairs a row as fit whole (names are never cut: "requests lost active …" hid which)
-        pair_width = max(len(n) for n, _ in pairs) + max(len(v) for _, v in pairs) + 4
-        per_row = max(1, min(3, (self.content_region.width or 80) // pair_width))
-        grid = Table.grid(padding=(0, 1), expand=True)
-        for _ in range(per_row):
-            grid.add_column(no_wrap=True, overflow="ellipsis", style="dim")
-            grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis", style="bold")
-        cells: list[Text] = [text for pair in pairs for text in pair]
-        width = 2 * per_row
-        for start in range(0, len(cells), width):
-            row = cells[start : start + width]
-            grid.add_row(*row, *[Text("")] * (width - len(row)))
-        return grid
+        figures = headline_figures(run.scenario.scenario, values)
+        return pack_figures(figures, self.content_region.width or 80, gap="   ")
+
+    def _draw_chart(self) -> None:
+        """A scenario whose story is not latency draws its own series (see Scenario.chart)."""
+        chart = self.query_one(".lab-chart", LatencyChart)
+        run = self.run.scenario if self.run is not None else None
+        chart.display = run is not None and run.scenario.chart != (LATENCY,)
+        if chart.display:
+            show_scenario_chart(chart, run)
 
     def _log(self) -> Content | None:
         log = self.run.scenario.log if self.run and self.run.scenario else []
@@ -589,13 +595,31 @@ def build_live_run(lab: LabBlock, algorithm: str | None, comparing: bool, *, pau
 
         if comparing:
             sims = [lab_simulation(lab.sim_config(slug)) for slug in lab.algorithms]
+        else:
+            sims = [lab_simulation(lab.sim_config(algorithm))]
+        if lab.chart == "dispatch":
+            for sim in sims:
+                sim.record_picks(DISPATCH_PICKS)
+        if comparing:
             return LiveRun(sims, speed=lab.speed, paused=paused), None
-        sim = lab_simulation(lab.sim_config(algorithm))
-        return LiveRun(sim, speed=lab.speed, paused=paused), sim
+        return LiveRun(sims[0], speed=lab.speed, paused=paused), sims[0]
     from lbtutor.sim import scenarios
 
     run = scenarios.get(lab.scenario).build(lab.settings, lab.seed)
     return LiveRun(run, speed=lab.speed, paused=paused), None
+
+
+def dispatch_strip(picks: tuple[str, ...], width: int) -> Content:
+    """The latest servers picked, oldest first, as many as fit: the order of dispatches."""
+    head = "dispatch order, newest last: "
+    names: list[str] = []
+    used = len(head)
+    for name in reversed(picks):
+        if used + len(name) + 1 > width:
+            break
+        names.append(name)
+        used += len(name) + 1
+    return Content.assemble((head, "$text-muted"), (" ".join(reversed(names)), "bold"))
 
 
 def _compact_seconds(value: float) -> str:

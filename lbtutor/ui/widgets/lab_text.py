@@ -39,6 +39,23 @@ def labelled_rows(rows: Sequence[tuple[str, Sequence[Content | str]]], width: in
     return Content("\n").join(lines)
 
 
+def headline_figures(scenario, values: dict) -> list[Content]:
+    """A scenario's headline metrics as figures, each in words with its value in bold and its
+    unit said once ("51 failed requests", "mean latency, one server, before it died 3.23 s")."""
+    metrics = {m.name: m for m in scenario.metrics}
+    figures = []
+    for name, value in values.items():
+        metric = metrics.get(name)
+        if metric is None:
+            before, shown, after = name.replace("_", " "), str(value), ""
+        else:
+            before, shown, after = metric.reading(value)
+        figures.append(Content.assemble(
+            (before + " ", "") if before else "", (shown, "bold"), (" " + after, "") if after else "",
+        ))
+    return figures
+
+
 class LabText(Static):
     def __init__(self, content: Content | str = "", *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(content, id=id, classes=classes)

@@ -1,8 +1,11 @@
-"""A small line chart of latency over time: several series on one shared scale.
+"""A small line chart over time: several series on one shared scale (latency by default, or
+a scenario's own series: failures per second, instances, connections).
 
 Each series has its own glyph as well as its own colour, so the chart reads without colour. The
 y axis starts at zero and ends at a round number above the highest point shown; the newest
-point is at the right edge. Drawn with the line API from a grid computed once per `show`.
+point is at the right edge. The legend never cuts a series' name: where one line is too narrow
+the span and title give way, then the legend takes a second line. Drawn with the line API from
+a grid computed once per `show`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from textual.widget import Widget
 AXIS = 8  # columns for the y-axis labels
 OFF_SCALE = -2  # grid mark: a point above the top of the scale
 OUTLIER = 3.0  # points this many times the 90th percentile of those shown go off the scale
+SIDE_GLYPHS = ("●", "▲", "■", "◆")  # one per series after the percentiles' own
 
 
 @dataclass(frozen=True)
@@ -62,16 +66,21 @@ class LatencyChart(Widget):
         self._grid: list[list[int]] = []  # per plot row: series index per column, -1 for empty
         self._width = 0
         self.clipped = False
+        self.unit = "s"  # "s": seconds on the axis; "fraction": a share in %; "": plain numbers
+        self._legend_lines: list[list[Segment]] = [[]]
 
-    def show(self, series: Sequence[Series], span: float = 0.0, title: str | None = None) -> None:
+    def show(self, series: Sequence[Series], span: float = 0.0, title: str | None = None, unit: str = "s") -> None:
         """Draw these series; nothing is redrawn if the picture would be the same."""
-        before = (self._grid, self.top, self.clipped, round(self.span), self.title, [(s.label, s.glyph) for s in self.series])
+        before = (self._grid, self.top, self.clipped, round(self.span), self.title, self.unit,
+                  [(s.label, s.glyph) for s in self.series])
         self.series = list(series)
         self.span = span
+        self.unit = unit
         if title is not None:
             self.title = title
         self._layout()
-        after = (self._grid, self.top, self.clipped, round(self.span), self.title, [(s.label, s.glyph) for s in self.series])
+        after = (self._grid, self.top, self.clipped, round(self.span), self.title, self.unit,
+                 [(s.label, s.glyph) for s in self.series])
         if after != before:
             self.refresh()
 
@@ -80,9 +89,10 @@ class LatencyChart(Widget):
 
     @property
     def plot_rows(self) -> int:
-        return max(2, self.size.height - 1)
+        return max(2, self.size.height - len(self._legend_lines))
 
     def _layout(self) -> None:
+        self._legend_lines = self._legend(self.size.width)
         cols = max(1, self.size.width - AXIS)
         rows = self.plot_rows
         self._width = cols
@@ -107,18 +117,19 @@ class LatencyChart(Widget):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         style = self.get_component_rich_style
-        if y == 0:
-            return self._legend(width)
-        row = y - 1
+        legend = self._legend_lines
+        if y < len(legend):
+            return Strip(legend[y]).adjust_cell_length(width).apply_style(self.rich_style)
+        row = y - len(legend)
         if row >= len(self._grid):
             return Strip.blank(width, self.rich_style)
         rows = len(self._grid)
         if row == 0:
-            label = seconds(self.top) if self.top else ""
+            label = axis_label(self.top, self.unit) if self.top else ""
         elif row == rows - 1:
             label = "0"
         elif row == rows // 2 and self.top:
-            label = seconds(self.top * (rows - 1 - row) / (rows - 1))
+            label = axis_label(self.top * (rows - 1 - row) / (rows - 1), self.unit)
         else:
             label = ""
         segments = [Segment(f"{label:>{AXIS - 2}} ┤" if label else " " * (AXIS - 1) + "│", style("latency-chart--axis"))]
@@ -137,16 +148,17 @@ class LatencyChart(Widget):
                 run_start = x
         return Strip(segments).adjust_cell_length(width).apply_style(self.rich_style)
 
-    def _legend(self, width: int) -> Strip:
-        """Title, one glyph and label per series, and the span shown. Where that is too wide the
-        span shortens, then goes, then the title: which glyph is which series stays to the last."""
+    def _legend(self, width: int) -> list[list[Segment]]:
+        """Title, one glyph and label per series, and the span shown, on one line. Where that is
+        too wide the span shortens, then goes, then the title; past that the series go on a
+        second line (the title first on its own): a series' name is never cut."""
         style = self.get_component_rich_style
-        series: list[Segment] = []
+        entries: list[list[Segment]] = []
         for k, s in enumerate(self.series):
-            series.append(Segment(f"{s.glyph} ", style(f"latency-chart--s{k % 4}")))
-            series.append(Segment(f"{s.label}   ", Style()))
+            entries.append([Segment(f"{s.glyph} ", style(f"latency-chart--s{k % 4}")), Segment(f"{s.label}   ", Style())])
         if self.clipped:
-            series.append(Segment("↑ above the scale   ", style("latency-chart--axis")))
+            entries.append([Segment("↑ above the scale   ", style("latency-chart--axis"))])
+        series = [seg for entry in entries for seg in entry]
         title = [Segment(self.title + "  ", style("latency-chart--legend"))] if self.title else []
         spans: list[list[Segment]] = [[]]
         if self.span > 0:
@@ -155,9 +167,41 @@ class LatencyChart(Widget):
                 [Segment(f"{self.span:,.0f} s ⟶ now", style("latency-chart--axis"))],
                 [],
             ]
-        candidates = [title + series + span for span in spans] + [series]
-        segments = next((c for c in candidates if _cells(c) <= width), candidates[-1])
-        return Strip(segments).adjust_cell_length(width).apply_style(self.rich_style)
+        if not width:
+            return [title + series]
+        for candidate in [title + series + span for span in spans] + [series]:
+            if _cells(candidate) <= width:
+                return [candidate]
+        lines: list[list[Segment]] = [title] if title and _cells(title) <= width else []
+        line: list[Segment] = []
+        for entry in entries:  # whole entries a line: glyph and label stay together
+            if line and _cells(line + entry) > width:
+                lines.append(line)
+                line = []
+            line = line + entry
+        return [*lines, line] if line else lines or [[]]
+
+
+def show_scenario_chart(chart: LatencyChart, run) -> None:
+    """A scenario's own chart: the series its story is about (`Scenario.chart`), over time."""
+    declared = run.scenario.chart
+    columns = max(1, chart.size.width - AXIS)
+    series = [
+        Series(c.label, SIDE_GLYPHS[i % len(SIDE_GLYPHS)], thinned(run.series(c), columns))
+        for i, c in enumerate(declared)
+    ]
+    timeline = run.timeline
+    span = timeline[-1]["t"] - timeline[0]["t"] if len(timeline) > 1 else 0.0
+    chart.show(series, span, run.scenario.chart_title, unit=declared[0].unit)
+
+
+def thinned(values: list, columns: int) -> list:
+    """At most `columns` values spread evenly over the whole list, the newest kept: the run so
+    far, one point per column."""
+    if len(values) <= columns:
+        return values
+    step = len(values) / columns
+    return [values[len(values) - 1 - int(i * step)] for i in range(columns)][::-1]
 
 
 def _cells(segments: list[Segment]) -> int:
@@ -184,6 +228,15 @@ def nice_ceiling(value: float) -> float:
         if step * power >= value * (1 - 1e-12):
             return step * power
     return 10 * power
+
+
+def axis_label(value: float, unit: str) -> str:
+    """An axis figure in the chart's unit: "250 ms", "40%", "12"."""
+    if unit == "s":
+        return seconds(value)
+    if unit == "fraction":
+        return f"{value * 100:.0f}%"
+    return f"{value:,.3g}" if value < 1000 else f"{value:,.0f}"
 
 
 def seconds(value: float) -> str:

@@ -218,7 +218,7 @@ class ServerBars(Widget):
         load = f" {s.busy}/{s.workers}" + (f" +{str(s.queued) + 'q':<5}" if s.queued else "       ")
         busy = s.utilization if self.span == RECENT else s.utilization_total
         util = f" {round(100 * busy):>3}%"
-        numbers = f"{load} {s.served:>8,} served{util} busy"
+        numbers = f"{load} {s.served:>7,} served{util} busy"
         if head_width + len(numbers) + 2 * MIN_BAR > width:  # narrow: keep the essentials
             numbers = f"{load}{util} busy"
             if head_width + len(numbers) + MIN_BAR > width:

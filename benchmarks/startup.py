@@ -1,15 +1,17 @@
-"""Start-up: `lbtutor` to its first frame, against an empty Textual app started the same way.
+"""Start-up: `lbtutor` to its usable course map, against an empty Textual app's first frame.
 
     python benchmarks/startup.py            # 10 starts of each, alternating
     python benchmarks/startup.py --runs 20
 
 Each start is a fresh Python process in a pseudo-terminal (100x30), so both pay for the
 interpreter, the imports and a real terminal driver; byte-code is cached, as it is for an
-installed package. The first frame is Textual's own `Ready`
-event ("the DOM is ready and the first frame has been displayed"); at that moment the process
-writes the time to a file and exits. The figure is the ratio of the medians, measured in one run
-so a busy machine slows both alike. Aim: lbtutor within 1.25x of the empty app. For scale it
-also starts a plain Textual app with the course map's widgets (header, table, button, footer).
+installed package. For the empty app the moment is its first frame, Textual's own `Ready` event
+("the DOM is ready and the first frame has been displayed"). For lbtutor it is the first frame
+that shows the course map with its lessons listed (not "Loading lessons…"): the frame after the
+map's rows are filled. At that moment the process writes the time to a file and exits. The
+figure is the ratio of the medians, measured in one run so a busy machine slows both alike.
+Aim: lbtutor's usable map within 1.25x of the empty app's first frame. For scale it also starts
+a plain Textual app with the course map's widgets (header, table, button, footer).
 """
 
 from __future__ import annotations
@@ -41,9 +43,19 @@ def on_ready(self):
         f.write(repr(time.time()))
     self.exit()
 
-App.on_ready = on_ready  # every App, lbtutor's included, reports its first frame
-
 if sys.argv[1] == "lbtutor":
+    from lbtutor.ui.screens.home import HomeScreen
+    from lbtutor.ui.widgets.course_map import CourseMap
+
+    shown = HomeScreen.refresh_progress
+
+    def refresh_progress(self):  # the map's rows filled: report the frame that draws them
+        shown(self)
+        if self.query_one(CourseMap).row_count and not getattr(self.app, "_reported", False):
+            self.app._reported = True
+            self.call_after_refresh(lambda: on_ready(self.app))
+
+    HomeScreen.refresh_progress = refresh_progress
     from lbtutor.cli import main
     sys.argv = ["lbtutor", "--data-dir", sys.argv[3]]
     sys.exit(main())
@@ -66,8 +78,10 @@ elif sys.argv[1] == "widgets":  # the course map's widgets, nothing of lbtutor
             for label in ("Section", "Module", "Read", "Checks", "Time"):
                 table.add_column(label)
 
+    App.on_ready = on_ready
     Widgets().run()
 else:
+    App.on_ready = on_ready  # the empty app's first frame
     App().run()
 """
 
@@ -122,7 +136,7 @@ def main() -> int:
     for which, values in times.items():
         print(f"{which:8s} median {1000 * statistics.median(values):6.0f} ms  "
               f"(min {1000 * min(values):.0f}, max {1000 * max(values):.0f}, {len(values)} starts)")
-    print(f"lbtutor / empty Textual app: {tutor / empty:.2f}x  (aim: at most 1.25x)")
+    print(f"lbtutor's usable course map / empty Textual app's first frame: {tutor / empty:.2f}x  (aim: at most 1.25x)")
     print(f"for scale: a Textual app with the course map's widgets / empty app: {widgets / empty:.2f}x; "
           f"lbtutor / that app: {tutor / widgets:.2f}x")
     return 0

@@ -243,7 +243,7 @@ async def test_a_quiz_answer_is_taken_but_its_marks_wait_for_reveal(tmp_path, is
         await pilot.press("enter")  # reveal
         await settle(pilot)
         lines = [text(line) for line in view.query(QuizOptionLine)]
-        assert "✗ wrong" in lines[0] and "capacities add" in lines[1]
+        assert "✗ not this one" in lines[0] and "capacities add" in lines[1]
         assert "0 of 1 right" in text(status)
         await pilot.press("enter")  # then on to the next question
         await settle(pilot)

@@ -23,7 +23,6 @@ from lbtutor.ui.widgets.lab_status import LabStatus
 from lbtutor.ui.widgets.latency_chart import LatencyChart
 from lbtutor.ui.widgets.server_bars import BAR_FIELDS, next_scale, row_key
 from lbtutor.ui.widgets.server_editor import ServerEditor
-from lbtutor.units import metric as format_metric
 
 SIZE = (120, 36)
 
@@ -570,7 +569,7 @@ def test_theory_mean_stands_beside_the_live_one_for_identical_servers_with_unbou
     assert pane.theory["model"] == "M/M/4 per server (random routing)"
     assert pane.theory["mean_latency"] == pytest.approx(mmc_mean(16.0, 5.0, 4))
     assert sum(latencies) / len(latencies) == pytest.approx(pane.theory["mean_latency"], rel=0.10)
-    assert metrics_content(pane).plain.splitlines()[-1].startswith("Theory     mean 349 ms (M/M/4 per server")
+    assert metrics_content(pane).plain.splitlines()[-1].startswith("Theory      mean 349 ms (M/M/4 per server")
 
 
 def test_theory_is_a_lower_bound_for_least_connections_and_absent_where_no_model_fits():
@@ -709,7 +708,7 @@ async def test_a_named_scenario_opens_with_its_panes_headline_and_editable_param
         assert session.is_scenario and [p.label for p in session.panes] == ["round robin", "least connections"]
         session.advance_to(10)
         screen.draw()
-        assert "p99 short rr" in plain(screen.query_one("#lab-headline"))
+        assert "p99 of short requests, round robin" in plain(screen.query_one("#lab-headline"))
         assert "servers 4" in plain(screen.query_one("#lab-setup"))
         await pilot.press("d")  # a sandbox control: refused quietly (dimmed in the footer)
         assert session.is_scenario
@@ -740,11 +739,12 @@ async def test_a_scenarios_headline_breaks_lines_between_figures(tmp_path):
         lines = plain(headline).splitlines()
         figures = [figure for line in lines for figure in line.split("   ")]
         assert len(lines) > 1 and len(figures) == len(screen.session.headline())
-        units = {m.name: m.unit for m in screen.session.run.scenario.scenario.metrics}
+        metrics = {m.name: m for m in screen.session.run.scenario.scenario.metrics}
         assert figures == [
-            f"{name.replace('_', ' ')} {format_metric(value, units.get(name, ''))}"
+            " ".join(part for part in metrics[name].reading(value) if part)
             for name, value in screen.session.headline().items()
         ]
+        assert "p99 of short requests, round robin 1.21 s" in figures  # words, not "p99 short rr"
         assert all(len(line) <= headline.content_region.width for line in lines)
 
 

@@ -275,8 +275,8 @@ async def test_a_whole_quiz_of_every_kind_ends_with_score_missed_and_retry(app, 
         await pilot.press("a")  # single: wrong
         await settle(pilot)
         lines = [text(line) for line in view(app).query(QuizOptionLine)]
-        assert "✗ wrong" in lines[0] and "your answer" in lines[0] and "the other two add theirs" in lines[0]
-        assert "✓ right" in lines[1] and "capacities add" in lines[1]  # every option explained
+        assert "✗ not this one" in lines[0] and "you chose this" in lines[0] and "the other two add theirs" in lines[0]
+        assert "✓ the answer" in lines[1] and "capacities add" in lines[1]  # every option explained
 
         await pilot.press("n", "a", "c", "enter")  # multiple: right
         await settle(pilot)
@@ -591,7 +591,8 @@ async def test_a_leaf_names_the_scenario_that_shows_why_and_its_button_is_never_
 
 async def test_a_multiple_choice_answer_says_which_right_options_the_learner_left_out(app):
     """Answering a, c's "[ ] Exactly-once … ✗ wrong" and "[ ] c … ✓ right" looked alike in kind: the
-    right option the learner did not tick now says so, in the question and in the summary."""
+    right option the learner did not tick now says so, in the question and in the summary, in the
+    lessons' words ("✓ applies", "✗ does not apply")."""
     async with app.run_test(size=(100, 30)) as pilot:
         await started(pilot)
         practice_commands.open_quiz(app, 1)
@@ -599,9 +600,9 @@ async def test_a_multiple_choice_answer_says_which_right_options_the_learner_lef
         await pilot.press("b", "n", "a", "enter")  # the multiple question (a and c), with only a ticked
         await settle(pilot)
         lines = [text(line) for line in view(app).query(QuizOptionLine)]
-        assert "your answer" in lines[0] and "left it out" not in lines[0]
-        assert "✗ wrong" in lines[1] and "left it out" not in lines[1]
-        assert "✓ right  ← you left it out" in lines[2]
+        assert "you chose this" in lines[0] and "left it out" not in lines[0]
+        assert "✗ does not apply" in lines[1] and "left it out" not in lines[1]
+        assert "✓ applies  ← you left it out" in lines[2]
         await pilot.press("escape")
         await settle(pilot)
         missed = [text(s) for s in app.screen.query(".summary-missed")]
@@ -621,18 +622,22 @@ def test_a_rubric_term_cut_short_to_match_several_endings_is_shown_with_an_ellip
     assert "words that show it: availability, spof, redundan…, autoscal…" in said
 
 
-async def test_the_summary_promises_ten_minutes_only_to_what_returns_in_ten_minutes(app, isolated_home):
-    """A prompt rated hard is listed as missed but stays in its box: it returns tomorrow, so the summary
-    no longer says 'Missed items come back in 10 minutes'."""
+async def test_a_prompt_rated_hard_says_when_it_returns_and_is_not_retried_now(app, isolated_home):
+    """A prompt rated hard stays in its box and returns tomorrow: the rating says so in plain
+    words (not "same box"), and "Retry missed" does not offer it again now; only "again" does."""
     async with app.run_test(size=(100, 30)) as pilot:
         await started(pilot)
         practice_commands.open_interview(app)
         await settle(pilot)
         app.screen.query_one(TextArea).insert("Servers work in parallel.")
-        await pilot.press("ctrl+r", "2", "escape")  # hard
+        await pilot.press("ctrl+r", "2")  # hard
+        await settle(pilot)
+        rated = text(app.screen.query_one(".interview-rated", Static))
+        assert rated == "You rated this hard: I got there with effort: back tomorrow."
+        await pilot.press("escape")
         await settle(pilot)
         summary = app.screen
-        assert isinstance(summary, QuizSummaryScreen) and len(summary.missed) == 1
+        assert isinstance(summary, QuizSummaryScreen) and summary.missed == []
         said = text(summary.query_one("#summary-score", Static))
         assert "Wrong answers, and prompts you rated again, come back in 10 minutes" in said
     with ProgressStore.open(isolated_home) as store:

@@ -170,6 +170,45 @@ def review(store, kind: str, item_id: str, rating: str, *, chosen: list | None =
     return result
 
 
+def schedule_soon(store, kind: str, item_ids: Iterable[str], now: float | None = None) -> int:
+    """Bring items due in AGAIN_MINUTES (box 1), as a missed answer would, without recording an
+    answer to them: a lesson check answered wrong schedules the quiz questions on its idea.
+    Items already due sooner stay as they are. Returns how many moved."""
+    now = time.time() if now is None else now
+    due = now + AGAIN_MINUTES * 60
+    moved = 0
+    for item_id in item_ids:
+        current = item(store, kind, item_id)
+        if current is not None and current.due <= due:
+            continue
+        if _persistent(store):
+            store.save_item(kind, item_id, 1, due, {"rating": "again", "reviewed": now, "why": "lesson check"})
+        else:
+            _memory(store).rows[(kind, item_id)] = ScheduledItem(kind, item_id, 1, due)
+        moved += 1
+    return moved
+
+
+def preview(store, kind: str, item_id: str, rating: str, now: float | None = None) -> Review:
+    """Where a review rated `rating` would leave the item, without recording anything."""
+    now = time.time() if now is None else now
+    current = item(store, kind, item_id) if store is not None else None
+    if current is not None and rating != "again" and current.due >= due_limit(now):
+        return Review(current.box, current.due)
+    return next_review(current.box if current else 0, rating, now)
+
+
+def when_back(review: Review, now: float | None = None) -> str:
+    """When an item comes back, in plain words: "back in 10 minutes", "back in 3 days"."""
+    now = time.time() if now is None else now
+    wait = review.due - now
+    if wait < 3600:
+        minutes = max(1, round(wait / 60))
+        return f"back in {minutes} minute{'s' if minutes != 1 else ''}"
+    days = max(1, round(wait / DAY))
+    return "back tomorrow" if days == 1 else f"back in {days} days"
+
+
 def review_quiz(store, question, chosen: list, correct: bool, lesson_id: str = "",
                 now: float | None = None) -> Review:  # fmt: skip
     """A quiz answer rates itself: right is good, wrong is again."""

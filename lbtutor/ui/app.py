@@ -150,18 +150,28 @@ class LBTutorApp(App[None]):
         self.call_after_refresh(self._load)
 
     def _load(self) -> None:
-        from lbtutor.content.lessons import load_course
+        from lbtutor.content.course_cache import load_course_cached
 
-        _import_features()
         try:
-            self.course = load_course(self.lessons_dir)
+            from lbtutor.paths import data_dir
+
+            cache = data_dir(self.data_dir)
+        except Exception:  # no data folder: no cache, the course loads all the same
+            cache = None
+        try:
+            self.course = load_course_cached(self.lessons_dir, cache)
         except Exception as exc:  # a missing or unreadable folder: say so on the course map
             self.course_error = f"Could not load lessons from {self.lessons_dir or 'the bundled folder'}: {exc}"
         self.progress = self._open_progress()
-        self.ready.set()
         for screen in self.screen_stack:
             if isinstance(screen, HomeScreen):
                 screen.refresh_course()
+        # the palette's commands and the help's sections, once the course map is on screen
+        self.call_after_refresh(self._features)
+
+    def _features(self) -> None:
+        _import_features()
+        self.ready.set()
 
     def _open_progress(self):
         from lbtutor.ui.null_progress import NullProgress

@@ -28,7 +28,10 @@ class PaletteCommand:
     help: str
     run: Callable[[], Any]
     discover: bool = True  # listed when the palette opens with an empty query
+    boost: float = 1.0  # lessons and their steps score above a quiz or drill that matches as well
 
+
+LESSON_BOOST = 1.2  # "Algorithms" offers the lesson before its quiz
 
 CommandSource = Callable[["App[Any]"], Iterable[PaletteCommand]]
 COMMAND_SOURCES: list[CommandSource] = []
@@ -61,6 +64,7 @@ def lesson_commands(app: App[Any]) -> Iterator[PaletteCommand]:
             f"Lesson {lesson.section}: {lesson.title}",
             f"{len(lesson.steps)} steps, about {lesson.minutes} min",
             _opener(app, lesson.id, 0),
+            boost=LESSON_BOOST,
         )
     for lesson in course.lessons:
         for step in lesson.steps:
@@ -69,6 +73,7 @@ def lesson_commands(app: App[Any]) -> Iterator[PaletteCommand]:
                 f"Lesson {lesson.section}, step {step.index + 1} of {len(lesson.steps)}",
                 _opener(app, lesson.id, step.index),
                 discover=False,
+                boost=LESSON_BOOST,
             )
 
 
@@ -91,7 +96,7 @@ class TutorCommands(Provider):
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for command in all_commands(self.app):
-            score = matcher.match(command.text)
+            score = matcher.match(command.text) * command.boost
             if score > 0:
                 yield Hit(score, _highlight(matcher, command.text), command.run, text=command.text, help=command.help)
 

@@ -76,6 +76,23 @@ HELP_SECTIONS: list[HelpSection] = [
         (("↑ ↓ enter", "Choose a step and jump to it"),),
     ),
     HelpSection(
+        "Reading a lab",
+        lambda: [],
+        (
+            ("█ ▒ · │", "A server's bar: █ a busy worker, ▒ a queued request, · free room, │ its worker limit"),
+            ("w1 2/4 +3q", "Weight 1; 2 of its 4 workers busy; 3 requests queued behind them"),
+            ("% busy", "The share of time the server worked, since the start (or over the last 10 s: h in the lab)"),
+            ("full bar = N", "How many requests a whole bar stands for; it grows with a queue, the same for every bar on screen"),
+            ("since start", "Counts since the run began; these settle on what the lesson and queueing theory say"),
+            ("last 10 s", "Figures over the recent window: they swing with every clump of requests"),
+            ("h", "Lab: the headline and % busy since the start, or over the last 10 s"),
+            ("g", "Lesson: run the lab to the point a check's explanations quote (its end, or a time)"),
+            ("★ wins", "Compare: a winner on p99 only after 2,000 requests a side over 10 batches of the run, when the "
+                       "95% intervals of the batches' p99s do not overlap; on lost requests, when the counts differ by "
+                       "more than twice the square root of their sum. Otherwise: no clear winner yet"),
+        ),
+    ),
+    HelpSection(
         "Presenter mode (F5, or lbtutor --present)",
         lambda: [],
         (

@@ -240,7 +240,17 @@ class LessonScreen(Screen[None]):
         if presenting and toc.is_open:
             toc.close()
             self.query_one("#body").focus()
-        await self.forget_pages()  # rebuilt: labs back to t = 0, checks held or marked as the mode says
+        if presenting:
+            await self.forget_pages()  # rebuilt: labs back to t = 0, checks hold their marks
+        else:  # off: every lab and answer stays as it was, drawn at its usual size
+            for page in self.query_one("#body").query_children(StepPage):
+                page.presenting = False
+                for check in page.checks:
+                    check.hold_marks = False
+                    check.redraw()
+                for lab in page.labs:
+                    lab.draw()
+            self._show_lab_status()
         self.refresh_bindings()
 
     @property
@@ -440,7 +450,24 @@ class LessonScreen(Screen[None]):
         self.app.progress.record_answer(  # type: ignore[attr-defined]
             event.check.id, self.lesson.id, event.chosen, event.correct
         )
+        if not event.correct:
+            self._schedule_idea()
         self.refresh_bindings()
+
+    def _schedule_idea(self) -> None:
+        """A check answered wrong: the quiz questions on this step's idea come up for review
+        (those that teach this step, else two of the lesson's section), due in a few minutes."""
+        from lbtutor.content import srs
+        from lbtutor.ui.practice_commands import content
+
+        try:
+            bank = content(self.app).bank
+        except Exception:  # a broken quiz bank must not take the lesson down
+            return
+        step = self.lesson.steps[self.index]
+        ids = [q.id for q in bank.questions if q.teaches == step.key]
+        ids = ids or [q.id for q in bank.for_section(self.lesson.section)][:2]
+        srs.schedule_soon(self.app.progress, srs.QUIZ, ids)  # type: ignore[attr-defined]
 
     # -------------------------------------------------------------- bindings
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

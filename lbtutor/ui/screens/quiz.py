@@ -8,7 +8,7 @@ spaced-repetition schedule (drills are kept as history only).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -47,6 +47,10 @@ class ItemResult:
 
     @property
     def missed(self) -> bool:
+        """Wrong, or an interview prompt rated "again" (one rated hard waits its days: it is
+        not offered again now)."""
+        if self.rating is not None:
+            return self.rating == "again"
         return not self.correct
 
 
@@ -147,7 +151,7 @@ class QuizScreen(DismissOnce, Screen[None]):
         body = self.query_one("#quiz-body", VerticalScroll)
         await body.remove_children()
         if isinstance(item, InterviewPrompt):
-            view = InterviewAnswerView(item)
+            view = InterviewAnswerView(item, when_back=self._when_back(item))
         else:
             presenting = bool(getattr(self.app, "presenting", False))
             view = QuizQuestionView(item, self.course, watch=self.watch, hold_marks=presenting)
@@ -286,6 +290,13 @@ class QuizScreen(DismissOnce, Screen[None]):
 
     def on_interview_answer_view_checked(self, event: InterviewAnswerView.Checked) -> None:
         self.refresh_bindings()
+
+    def _when_back(self, prompt) -> Callable[[str], str] | None:
+        """When a rated prompt comes back, in words, as the schedule will have it."""
+        store = getattr(self.app, "progress", None)
+        if store is None:
+            return None
+        return lambda rating: srs.when_back(srs.preview(store, srs.INTERVIEW, prompt.id, rating))
 
     def on_interview_answer_view_rated(self, event: InterviewAnswerView.Rated) -> None:
         store = getattr(self.app, "progress", None)

@@ -160,7 +160,7 @@ def question_review(q: Question, chosen: list[str], course) -> Content:
             if not (right or picked):
                 continue
             mark = ("✓ ", "bold $text-success") if right else ("✗ ", "bold $text-error")
-            note = "  ← your answer" if picked else "  ← you left it out" if q.multiple else ""
+            note = "  ← you chose this" if picked else "  ← you left it out" if q.multiple else ""
             parts += [mark, f"{LETTERS[i]}) {option_label(q, option)}", (note, "italic"), "\n"]
             if option.explain:
                 parts += ["   ", option.explain, "\n"]

@@ -15,6 +15,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from lbtutor.ui.widgets.quiz_question import marked
+
 if TYPE_CHECKING:
     from lbtutor.content.lessons import CheckBlock, Option
 
@@ -55,6 +57,12 @@ class OptionLine(Vertical):
             yield Static(Content(f" {self.option.key} "), classes="option-key")
             yield Static("", classes="option-text")
         yield Static(Content(self.option.explain), classes="option-explain")
+
+    @property
+    def text_width(self) -> int:
+        for widget in self.query(".option-text").results(Static):
+            return widget.content_region.width
+        return 0
 
     def show(self, text: Content, answered: bool) -> None:
         self.set_class(answered, "-answered")
@@ -235,6 +243,9 @@ class CheckBlockView(Vertical):
         self.post_message(self.Answered(self, chosen, self.correct))
 
     # ---------------------------------------------------------------- drawing
+    def redraw(self) -> None:
+        self._draw()
+
     def _draw(self) -> None:
         marked = self.marked
         self.set_class(marked, "-answered")
@@ -246,13 +257,13 @@ class CheckBlockView(Vertical):
             line.set_class(picked and not marked, "-picked")
             line.set_class(marked and option.key in answers, "-right")
             line.set_class(marked and option.key not in answers and picked, "-wrong")
-            line.show(self._option_content(option, picked), marked)
+            line.show(self._option_content(option, picked, line.text_width), marked)
         for result in self.query(".check-result").results(Static):  # none while the app shuts down
             result.set_class(marked and self.correct, "-right")
             result.set_class(marked and not self.correct, "-wrong")
             result.update(self._result_text())
 
-    def _option_content(self, option: Option, picked: bool) -> Content:
+    def _option_content(self, option: Option, picked: bool, width: int = 0) -> Content:
         box = ""
         if self.check.multiple:
             box = "[x] " if picked else "[ ] "
@@ -265,10 +276,10 @@ class CheckBlockView(Vertical):
             mark = "✓ applies" if right else "✗ does not apply"
         else:
             mark = "✓ the answer" if right else "✗ not this one"
-        parts: list = [box, option.text, "   ", (mark, "bold")]
+        marker: list = [(mark, "bold")]
         if picked:
-            parts.append(("  ← you chose this", "italic"))
-        return Content.assemble(*parts)
+            marker.append(("  ← you chose this", "italic"))
+        return marked(Content.assemble(box, option.text), Content.assemble(*marker), width)
 
     def _result_text(self) -> Content:
         keys = ", ".join(self.keys)

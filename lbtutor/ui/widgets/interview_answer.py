@@ -3,6 +3,7 @@ words that showed each), reads the model answer, and rates themself: again, hard
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -19,10 +20,10 @@ if TYPE_CHECKING:
     from lbtutor.content.interview import InterviewPrompt
 
 RATING_HELP = {
-    "again": "I could not say it: show it again in 10 minutes",
-    "hard": "I got there with effort: same box",
-    "good": "I said most of it: next box",
-    "easy": "I said it all, easily: skip a box",
+    "again": "I could not say it",
+    "hard": "I got there with effort",
+    "good": "I said most of it",
+    "easy": "I said it all, easily",
 }
 
 
@@ -83,9 +84,13 @@ class InterviewAnswerView(Vertical):
             self.answer = view.answer
             self.coverage = view.coverage
 
-    def __init__(self, prompt: InterviewPrompt, *, id: str | None = None) -> None:
+    def __init__(self, prompt: InterviewPrompt, *, id: str | None = None,
+                 when_back: Callable[[str], str] | None = None) -> None:  # fmt: skip
         super().__init__(id=id, classes="interview-item")
         self.prompt = prompt
+        self._said = ""
+        # rating -> when the prompt comes back, in words ("back in 3 days"); from the schedule
+        self.when_back = when_back
         self.answer = ""
         self.coverage: Coverage | None = None
         self.rating: str | None = None
@@ -117,7 +122,7 @@ class InterviewAnswerView(Vertical):
         with Horizontal(id="interview-ratings"):
             for n, rating in enumerate(RATINGS, 1):
                 button = Button(f"{n} {rating.capitalize()}", id=f"rate-{rating}", compact=True)
-                button.tooltip = RATING_HELP[rating]
+                button.tooltip = self.rating_words(rating)
                 yield button
         yield Static("", classes="interview-rated")
 
@@ -143,9 +148,15 @@ class InterviewAnswerView(Vertical):
         self.post_message(self.Checked(self))
         return True
 
+    def rating_words(self, rating: str) -> str:
+        """What a rating means, and what it does: "I got there with effort: back in 3 days"."""
+        back = self.when_back(rating) if self.when_back else ""
+        return f"{RATING_HELP[rating]}: {back}" if back else RATING_HELP[rating]
+
     def rate(self, rating: str) -> bool:
         if not self.checked or self.answered or rating not in RATINGS:
             return False
+        self._said = self.rating_words(rating)  # said before the review moves the prompt
         self.rating = rating
         self._draw()
         self.post_message(self.Rated(self, rating))
@@ -173,7 +184,7 @@ class InterviewAnswerView(Vertical):
         if self.coverage is not None:
             self.query_one(".interview-coverage", Static).update(coverage_text(self.coverage, self.prompt.model_answer))
         if self.rating:
-            rated.update(Content(f"You rated this {self.rating}: {RATING_HELP[self.rating]}."))
+            rated.update(Content(f"You rated this {self.rating}: {self._said or self.rating_words(self.rating)}."))
         for rating in RATINGS:
             self.query_one(f"#rate-{rating}", Button).disabled = self.answered
 

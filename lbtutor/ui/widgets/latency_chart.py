@@ -59,7 +59,7 @@ class LatencyChart(Widget):
 
     def __init__(self, *, title: str = "", id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.title = title
+        self._title = title
         self.series: list[Series] = []
         self.span = 0.0
         self.top = 0.0
@@ -69,6 +69,15 @@ class LatencyChart(Widget):
         self.unit = "s"  # "s": seconds on the axis; "fraction": a share in %; "": plain numbers
         self._legend_lines: list[list[Segment]] = [[]]
 
+    @property
+    def title(self) -> str:
+        return self._title
+
+    @title.setter
+    def title(self, title: str) -> None:
+        self._title = title
+        self._legend_lines = self._legend(self.size.width)
+
     def show(self, series: Sequence[Series], span: float = 0.0, title: str | None = None, unit: str = "s") -> None:
         """Draw these series; nothing is redrawn if the picture would be the same."""
         before = (self._grid, self.top, self.clipped, round(self.span), self.title, self.unit,
@@ -77,7 +86,7 @@ class LatencyChart(Widget):
         self.span = span
         self.unit = unit
         if title is not None:
-            self.title = title
+            self._title = title
         self._layout()
         after = (self._grid, self.top, self.clipped, round(self.span), self.title, self.unit,
                  [(s.label, s.glyph) for s in self.series])

@@ -58,6 +58,26 @@ class QuizOptionLine(Static):
         self.query_ancestor(QuizQuestionView).press(self.index)
 
 
+class NumberInput(Input):
+    """The number box: a letter or sign it cannot take is said in words, not only by a bell."""
+
+    class Refused(Message):
+        """A character that cannot be part of a number was typed."""
+
+    def restricted(self) -> None:
+        super().restricted()
+        self.post_message(self.Refused())
+
+
+def marked(text: Content, marker: Content, width: int) -> Content:
+    """An option and its marker ("✓ the answer  ← you chose this") on one line when both fit
+    in `width`, else the marker on a line of its own: a marker never breaks mid-phrase."""
+    joined = Content.assemble(text, "   ", marker)
+    if not width or joined.cell_length <= width or "\n" in text.plain:
+        return joined
+    return Content.assemble(text, "\n", marker)
+
+
 class QuizQuestionView(Vertical):
     """Asks `question`; once answered, marks every option right or wrong and explains it."""
 
@@ -169,8 +189,8 @@ class QuizQuestionView(Vertical):
         for i, _ in enumerate(q.options[: len(LETTERS)]):
             yield QuizOptionLine(i)
         if self.is_number:
-            yield Input(placeholder=f"your answer, in {q.unit}" if q.unit else "your answer", type="number",
-                        id="quiz-number")  # fmt: skip
+            yield NumberInput(placeholder=f"your answer, in {q.unit}" if q.unit else "your answer", type="number",
+                              id="quiz-number")  # fmt: skip
         yield Static("", classes="quiz-explain")
         yield Static("", classes="quiz-teaches")
 
@@ -208,6 +228,14 @@ class QuizQuestionView(Vertical):
             return False
         self._submit()
         return True
+
+    @on(NumberInput.Refused)
+    def _not_a_number(self, event: NumberInput.Refused) -> None:
+        event.stop()
+        unit = f" in {self.question.unit}" if self.question.unit else ""
+        self.query_one(".quiz-result", Static).update(
+            Content(f"This question wants a number{unit}: type digits (like 12 or 0.5), then press Enter.")
+        )
 
     @on(Input.Submitted)
     def _number_entered(self, event: Input.Submitted) -> None:
@@ -249,7 +277,7 @@ class QuizQuestionView(Vertical):
             line.set_class(picked and not marked, "-picked")
             line.set_class(marked and right, "-right")
             line.set_class(marked and not right and picked, "-wrong")
-            line.update(self._option_content(line.index, option, picked))
+            line.update(self._option_content(line.index, option, picked, line.content_region.width))
         result = self.query_one(".quiz-result", Static)
         result.set_class(marked and self.correct, "-right")
         result.set_class(marked and not self.correct, "-wrong")
@@ -263,7 +291,7 @@ class QuizQuestionView(Vertical):
         teaches.update(Content.assemble(("Taught in: ", "bold"), teaches_label(self.course, q.teaches),
                                         ("  (l: read that step)", "italic")))  # fmt: skip
 
-    def _option_content(self, index: int, option: Option, picked: bool) -> Content:
+    def _option_content(self, index: int, option: Option, picked: bool, width: int = 0) -> Content:
         q = self.question
         chip = (f" {LETTERS[index]} ", "reverse bold")
         box = ("[x] " if picked else "[ ] ") if q.multiple else ""
@@ -273,15 +301,20 @@ class QuizQuestionView(Vertical):
         if not self.answered:
             return Content.assemble(chip, " ", box, label)
         right = option.key in q.answers
-        mark = ("✓ right", "bold $text-success") if right else ("✗ wrong", "bold $text-error")
-        parts: list = [chip, " ", box, label, "   ", mark]
+        # the lessons' own words: "✓ the answer / ✗ not this one", "✓ applies / ✗ does not apply"
+        if q.multiple:
+            words = "✓ applies" if right else "✗ does not apply"
+        else:
+            words = "✓ the answer" if right else "✗ not this one"
+        marker: list = [(words, "bold $text-success" if right else "bold $text-error")]
         if picked:
-            parts.append(("  ← your answer", "italic"))
-        elif right and q.multiple:  # "[ ] … ✓ right" alone read as "right to leave it out"
-            parts.append(("  ← you left it out", "italic"))
+            marker.append(("  ← you chose this", "italic"))
+        elif right and q.multiple:  # "[ ] … ✓ applies" alone could read as "right to leave it out"
+            marker.append(("  ← you left it out", "italic"))
+        text = marked(Content.assemble(chip, " ", box, label), Content.assemble(*marker), width)
         if option.explain:
-            parts.extend(["\n", option.explain])
-        return Content.assemble(*parts)
+            text = Content.assemble(text, "\n", option.explain)
+        return text
 
     def _result_text(self) -> Content:
         q = self.question

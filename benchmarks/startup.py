@@ -47,14 +47,26 @@ if sys.argv[1] == "lbtutor":
     from lbtutor.ui.screens.home import HomeScreen
     from lbtutor.ui.widgets.course_map import CourseMap
 
+    def has_rows(app):
+        return any(isinstance(s, HomeScreen) and s.query(CourseMap) and s.query_one(CourseMap).row_count
+                   for s in app.screen_stack)
+
+    def first_frame(self):  # the first frame: report it if it shows the map's rows already
+        self._framed = True
+        if has_rows(self) and not getattr(self, "_reported", False):
+            self._reported = True
+            on_ready(self)
+
     shown = HomeScreen.refresh_progress
 
-    def refresh_progress(self):  # the map's rows filled: report the frame that draws them
+    def refresh_progress(self):  # rows filled after the first frame: report the frame that draws them
         shown(self)
-        if self.query_one(CourseMap).row_count and not getattr(self.app, "_reported", False):
-            self.app._reported = True
-            self.call_after_refresh(lambda: on_ready(self.app))
+        app = self.app
+        if getattr(app, "_framed", False) and has_rows(app) and not getattr(app, "_reported", False):
+            app._reported = True
+            self.call_after_refresh(lambda: on_ready(app))
 
+    App.on_ready = first_frame
     HomeScreen.refresh_progress = refresh_progress
     from lbtutor.cli import main
     sys.argv = ["lbtutor", "--data-dir", sys.argv[3]]

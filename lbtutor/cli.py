@@ -19,7 +19,10 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> Parser:
+def build_parser(only: list[str] | None = None) -> Parser:
+    """The parser, with every subcommand, or with those in `only` (each subcommand's module
+    imports what its options list, e.g. the lab's traffic presets; plain `lbtutor` needs none
+    of them before its first frame)."""
     parser = Parser(
         prog="lbtutor",
         description="Learn load balancing and scaling by watching it happen.",
@@ -28,9 +31,31 @@ def build_parser() -> Parser:
     add_folder_options(parser)
     add_display_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else only:
         importlib.import_module(f"lbtutor.commands.{name}").add_parser(sub)
     return parser
+
+
+VALUE_OPTIONS = ("--lessons", "--data-dir", "--fps")  # the top-level options that take a value
+
+
+def _commands_needed(argv: list[str]) -> list[str] | None:
+    """The subcommands the parser needs for `argv`: none for plain `lbtutor [options]`, the one
+    named, or None (all of them) for help and anything the parser must explain."""
+    if any(token in ("-h", "--help") for token in argv):
+        return None
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+            continue
+        if token in VALUE_OPTIONS:
+            skip = True
+            continue
+        if token.startswith("-"):
+            continue
+        return [token] if token in COMMANDS else None
+    return []
 
 
 def add_folder_options(parser: argparse.ArgumentParser, *, subcommand: bool = False) -> None:
@@ -69,7 +94,8 @@ def _fps(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(_commands_needed(argv))
     args = parser.parse_args(argv)
     command = args.command or "tutor"
     if command == "tutor" and "tutor" not in COMMANDS:

@@ -37,30 +37,46 @@ def course_key(directory: Path) -> str:
     return digest.hexdigest()[:32]
 
 
-def load_course_cached(directory: Path | str | None, data_dir: Path | str | None) -> Course:
-    """The course of `directory` (default: the bundled lessons), from the cache in `data_dir`
-    when its key matches, else loaded and validated, then kept there."""
+def _where(directory: Path | str | None, data_dir: Path | str | None) -> tuple[Path, Path | None]:
+    """The lesson folder, and the cache file its course would be kept in (None: no cache)."""
     if directory is None:
         from lbtutor.paths import lessons_dir
 
         directory = lessons_dir()
     directory = Path(directory)
     if data_dir is None or not directory.is_dir():
-        return load_course(directory)
-    folder = Path(data_dir) / CACHE_FOLDER
+        return directory, None
     try:
         key = course_key(directory)
     except OSError:
-        return load_course(directory)
-    path = folder / f"course-{key}.pickle"
+        return directory, None
+    return directory, Path(data_dir) / CACHE_FOLDER / f"course-{key}.pickle"
+
+
+def cached_course(directory: Path | str | None, data_dir: Path | str | None) -> Course | None:
+    """The kept course, if its key still matches; None on a miss (nothing is loaded then)."""
+    _directory, path = _where(directory, data_dir)
+    if path is None:
+        return None
     try:
         with path.open("rb") as f:
             cached = pickle.load(f)
-        if isinstance(cached, Course):
-            return cached
-    except Exception:  # missing, damaged, or from code that no longer unpickles: load afresh
-        pass
+    except Exception:  # missing, damaged, or from code that no longer unpickles: a miss
+        return None
+    return cached if isinstance(cached, Course) else None
+
+
+def load_course_cached(directory: Path | str | None, data_dir: Path | str | None) -> Course:
+    """The course of `directory` (default: the bundled lessons), from the cache in `data_dir`
+    when its key matches, else loaded and validated, then kept there."""
+    cached = cached_course(directory, data_dir)
+    if cached is not None:
+        return cached
+    directory, path = _where(directory, data_dir)
     course = load_course(directory)
+    if path is None:
+        return course
+    folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.part")

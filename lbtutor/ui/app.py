@@ -140,6 +140,7 @@ class LBTutorApp(App[None]):
         self.course_error: str | None = None
         self.progress = None  # a ProgressStore, or a NullProgress if the store cannot be opened
         self.ready = asyncio.Event()
+        self._kept: Course | None = None  # the course read from the cache, until _load takes it
 
     # ------------------------------------------------------------------ start-up
     def get_default_screen(self) -> HomeScreen:
@@ -147,24 +148,42 @@ class LBTutorApp(App[None]):
 
     def on_mount(self) -> None:
         self._check_size(self.size.width, self.size.height)
-        self.call_after_refresh(self._load)
+        # A course kept from an earlier start (see lbtutor/content/course_cache.py) is read in a
+        # few milliseconds: the first frame then shows the map with its lessons. Otherwise the
+        # first frame says "Loading lessons…" while they load and are validated.
+        if self._cached_course() is not None:
+            self._load()
+        else:
+            self.call_after_refresh(self._load)
+
+    def _cache_folder(self) -> Path | None:
+        try:
+            from lbtutor.paths import data_dir
+
+            return data_dir(self.data_dir)
+        except Exception:  # no data folder: no cache, the course loads all the same
+            return None
+
+    def _cached_course(self) -> Course | None:
+        from lbtutor.content.course_cache import cached_course
+
+        try:
+            self._kept = cached_course(self.lessons_dir, self._cache_folder())
+        except Exception:
+            self._kept = None
+        return self._kept
 
     def _load(self) -> None:
         from lbtutor.content.course_cache import load_course_cached
 
         try:
-            from lbtutor.paths import data_dir
-
-            cache = data_dir(self.data_dir)
-        except Exception:  # no data folder: no cache, the course loads all the same
-            cache = None
-        try:
-            self.course = load_course_cached(self.lessons_dir, cache)
+            kept, self._kept = self._kept, None
+            self.course = kept or load_course_cached(self.lessons_dir, self._cache_folder())
         except Exception as exc:  # a missing or unreadable folder: say so on the course map
             self.course_error = f"Could not load lessons from {self.lessons_dir or 'the bundled folder'}: {exc}"
         self.progress = self._open_progress()
         for screen in self.screen_stack:
-            if isinstance(screen, HomeScreen):
+            if isinstance(screen, HomeScreen) and screen.is_mounted:  # else its on_mount shows it
                 screen.refresh_course()
         # the palette's commands and the help's sections, once the course map is on screen
         self.call_after_refresh(self._features)

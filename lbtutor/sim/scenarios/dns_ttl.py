@@ -183,7 +183,7 @@ SCENARIO = Scenario(
     summary=(
         "200 clients send 40 req/s. On the left they find one of four servers through DNS round "
         "robin and cache the answer for ttl seconds; on the right they all talk to one balancer "
-        "that health-checks the same four servers. A server dies at fail_at. DNS keeps no watch "
+        "that health-checks the same four servers. Then a server dies (fail_at). DNS keeps no watch "
         "on health, and clients keep using a cached dead address until its TTL expires."
     ),
     look_for=(

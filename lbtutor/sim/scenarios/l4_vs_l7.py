@@ -284,7 +284,7 @@ SCENARIO = Scenario(
     title="Layer 4 balances connections, layer 7 balances requests",
     summary=(
         "20 clients send 100 req/s: 60% /api (200 ms of work), 30% /static (5 ms), 10% /ws "
-        "messages (10 ms). A few clients send most of it (client_skew). Six servers, 4 requests "
+        "messages (10 ms). A few clients send most of it (how unevenly: client_skew). Six servers, 4 requests "
         "at once each: L4 uses them as one pool; L7 splits them into /api, /static and /ws pools."
     ),
     look_for=(

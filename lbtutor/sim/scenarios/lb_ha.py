@@ -229,7 +229,7 @@ SCENARIO = Scenario(
     summary=(
         "100 clients send 50 req/s through a pair of balancers that can each forward 80 req/s. "
         "Left: lb1 owns a virtual IP and lb2 stands by, listening for heartbeats. Right: DNS hands "
-        "out both addresses and each carries about half. At fail_at lb1 dies."
+        "out both addresses and each carries about half. Then lb1 dies (fail_at)."
     ),
     look_for=(
         "Watch the lost-request counters: active-passive loses everything for a few heartbeat "

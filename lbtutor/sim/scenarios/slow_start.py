@@ -160,9 +160,9 @@ SCENARIO = Scenario(
     title="A new server is flooded under least connections",
     summary=(
         "Four servers each serve up to 32 requests at once; 24 req/s of 4 s requests keep about "
-        "24 connections open on each. At join_at a fifth server joins cold, working at "
-        "cold_speed for its first warmup seconds. Left: least connections. Right: weighted least "
-        "connections with the newcomer's weight ramping up over slow_start seconds."
+        "24 connections open on each. Then a fifth server joins cold (join_at), working at "
+        "a fraction of full speed (cold_speed) while it warms up. Left: least connections. Right: weighted least "
+        "connections with the newcomer's weight ramping up over its slow-start time (slow_start)."
     ),
     look_for=(
         "Watch the new server's bar the moment it joins: under least connections it takes every "

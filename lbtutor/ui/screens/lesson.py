@@ -296,6 +296,8 @@ class LessonScreen(Screen[None]):
         for child in page.children:
             if isinstance(child, Markdown):
                 units += list(child.children)  # its paragraphs, lists and diagrams
+            elif isinstance(child, LabBlockView):
+                units += child.slide_units()  # a page can start at any of its panes
             else:
                 units.append(child)
         return units

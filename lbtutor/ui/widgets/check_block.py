@@ -291,9 +291,12 @@ class CheckBlockView(Vertical):
                 return Content(f"Choose every option that applies ({keys}), then press Enter.")
             return Content(f"Press {_or_list(self.keys)}, or click an option.")
         answer = ", ".join(key for key in self.keys if key in self.check.answers)
-        if self.correct:
-            return Content("✓ Right. Each option is explained above. (r: try again)")
-        return Content(f"✗ Not quite: the answer is {answer}. Each option is explained above. (r: try again)")
+        said = "✓ Right. Each option is explained above." if self.correct else (
+            f"✗ Not quite: the answer is {answer}. Each option is explained above.")
+        width = 0
+        for result in self.query(".check-result").results(Static):
+            width = result.content_region.width
+        return marked(Content(said), Content("(r: try again)"), width)  # never "(r: try" / "again)"
 
 
 def run_to_hint(run_to: float | str) -> str:

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 PANE_GAP = 2  # cells between panes side by side
 DISPATCH_PICKS = 42  # servers kept for the dispatch strip (six rounds of a 7-request cycle)
-FIGURES_HEIGHT = 4  # a label line and three lines of digits
+FIGURES_HEIGHT = 5  # two lines of label (what, and over which span) and three lines of digits
 MAX_FIGURES_SERVERS = 8  # with more servers than this, the digits give their room to the bars
 # Presenter mode tries these (lines per server, large digits) in turn and keeps the first that fits.
 PRESENTER_SIZES = ((MAX_ROW_HEIGHT, True), (2, True), (MAX_ROW_HEIGHT, False), (2, False), (1, False))
@@ -59,9 +59,8 @@ class PaneFigures(Horizontal):
     }
     PaneFigures .figure-label {
         width: 100%;
+        height: 2;
         color: $text-muted;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
     }
     PaneFigures Digits {
         width: auto;
@@ -69,7 +68,7 @@ class PaneFigures(Horizontal):
     }
     """
 
-    LABELS = ("done/s since start", "mean latency since start", "p95, last 10 s", "lost since start")
+    LABELS = ("done/s\nsince start", "mean latency\nsince start", "p95 latency\nlast 10 s", "lost\nsince start")
 
     def on_mount(self) -> None:
         self.display = False
@@ -126,6 +125,8 @@ class LabPane(Vertical):
         figures = self.query_one(PaneFigures)
         # with the large digits on show, the latencies are not said twice
         rows = reading_rows(snapshot, latency=latency and not figures.display)
+        if figures.display:  # the large digits say done/s: not twice
+            rows = [(span, [f for f in row if not f.endswith("done/s")]) for span, row in rows]
         counts.show(labelled_rows(rows, counts.content_region.width or 80))
         note_widget = self.query_one(".pane-note", Static)
         note_widget.display = bool(note)
@@ -254,6 +255,15 @@ class LabBlockView(Vertical):
         self._restack()
         if self.presenting:
             self.call_after_refresh(self.draw)  # bar thickness is measured against the new size
+
+    def slide_units(self) -> list:
+        """Presenter mode's blocks: the lab from its top, then each pane, then what follows
+        them, so → can start a page at a pane instead of inside one."""
+        units: list = [child for child in self.children if child.has_class("lab-look-for", "lab-algorithms")]
+        units += [view for view in self._views if view.display]
+        units += [child for child in self.children
+                  if child.has_class("lab-headline", "lab-chart", "lab-log", "lab-status") and child.display]
+        return units
 
     def _restack(self) -> None:
         """Side by side only while each pane gets MIN_PANE_WIDTH cells (see side_by_side)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from textual.content import Content
 
-from lbtutor.ui.widgets.lab_text import LabText
+from lbtutor.ui.widgets.lab_text import LabText, pack_figures
 
 
 @dataclass(frozen=True)
@@ -46,47 +46,52 @@ class LabStatus(LabText):
         if info == self._last:
             return
         self._last = info
-        super().show(status_content(info))
+        super().show(status_content(info, self.content_region.width))
+
+    def on_resize(self) -> None:
+        super().on_resize()
+        self._last = None  # packed again for the new width
 
 
-def status_content(info: StatusInfo) -> Content:
+def status_content(info: StatusInfo, width: int = 0) -> Content:
+    """The status as figures on a line, broken between figures where `width` is too narrow
+    (never inside one: "speed − 1× +" stays together)."""
     if info.done:
         state = Content.from_markup("[bold reverse] ■ FINISHED [/]")
     elif info.paused:
         state = Content.from_markup("[bold reverse][@click=screen.toggle_pause] ⏸ PAUSED [/][/]")
     else:
         state = Content.from_markup("[bold reverse][@click=screen.toggle_pause] ▶ RUNNING [/][/]")
-    parts: list = [state, "  "]
+    figures: list[Content] = []
     if info.mode == "scenario":
-        parts.append((info.algorithm, "bold"))
+        figures.append(Content.assemble(state, "  ", (info.algorithm, "bold")))
     else:
         label = f"side {info.side + 1}" if info.mode == "compare" else "algorithm"
-        parts += [
-            f"{label} ",
+        figures.append(Content.assemble(
+            state, "  ", f"{label} ",
             Content.from_markup("[@click=screen.previous_algorithm]◀[/] "),
             (info.algorithm, "bold"),
             Content.from_markup(" [@click=screen.next_algorithm(1)]▶[/]"),
-        ]
+        ))
     if info.rate is not None:
         load = f" (load {info.load:.0%})" if info.load is not None and info.load < 100 else ""
-        parts += [
-            " · ",
+        figures.append(Content.assemble(
             Content.from_markup("[@click=screen.less_traffic]−[/] "),
             (f"{info.rate:,.4g} req/s", "bold"),
             Content.from_markup(" [@click=screen.more_traffic]+[/]"),
             load,
-        ]
+        ))
     clock = f"t = {info.now:,.1f} s"
     if info.duration:
         clock += f" of {info.duration:,.0f} s"
-    parts += [" · ", (clock, "bold")]
-    parts += [
-        " · speed ",
+    figures.append(Content.styled(clock, "bold"))
+    figures.append(Content.assemble(
+        "speed ",
         Content.from_markup("[@click=screen.slower]−[/] "),
         (f"{info.speed:g}×", "bold"),
         Content.from_markup(" [@click=screen.faster]+[/]"),
-        f" · seed {info.seed}",
-    ]
+    ))
+    figures.append(Content(f"seed {info.seed}"))
     if info.lagging:
-        parts += ["  ", ("⚠ lagging: this machine cannot keep up with this speed", "bold $text-warning")]
-    return Content.assemble(*parts)
+        figures.append(Content.styled("⚠ lagging: this machine cannot keep up with this speed", "bold $text-warning"))
+    return pack_figures(figures, width)

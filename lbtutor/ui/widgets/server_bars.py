@@ -267,34 +267,32 @@ def row_key(s: ServerView) -> tuple:
     )
 
 
-# The legend's items in the order they read, each with a shorter form ("" = left out), and the
-# order in which they give way when the line is too narrow: first to a short form, then out.
-LEGEND_ITEMS = (
-    ("█ busy worker", "█ busy"),
-    ("▒ queued", "▒ queued"),
-    ("· free", ""),
-    ("│ worker limit", "│ limit"),
-    ("w1: weight 1", ""),
-    ("2/4 +3q: 2 of 4 workers busy, 3 queued", "+3q: 3 queued"),
+# The legend's items in the order they read, and how the line gives way when narrow: each step
+# shortens or drops one item; "█ busy ▒ queued", the span of "% busy" and the scale stay longest.
+LEGEND_ITEMS = {
+    "busy": "█ busy worker", "queued": "▒ queued", "free": "· free", "limit": "│ worker limit",
+    "weight": "w1: weight 1", "numbers": "2/4 +3q: 2 of 4 workers busy, 3 queued",
+}
+LEGEND_STEPS = (
+    ("free", ""), ("weight", ""), ("numbers", "+3q: 3 queued"), ("limit", "│ limit"), ("busy", "█ busy"),
+    ("numbers", ""), ("limit", ""),
 )
-GIVE_WAY_ORDER = (5, 2, 4, 3, 0, 5, 1, 3, 0)  # indexes into LEGEND_ITEMS, one step each
 
 
 def legend_text(width: int, span: str, scale: int) -> str:
     """The one-line key to the bars for `width` cells: glyphs, numbers, the span of "% busy"
-    and the scale ("full bar = 8 requests"), which stay to the last."""
-    forms = [0] * len(LEGEND_ITEMS)  # 0: long, 1: short, 2: gone
-    tail = f"% busy {span}  full bar = {scale:,} requests"
-    for index in (None, *GIVE_WAY_ORDER):
-        if index is not None:
-            forms[index] = min(2, forms[index] + 1)
-            if forms[index] == 1 and not LEGEND_ITEMS[index][1]:
-                forms[index] = 2
-        items = [item[form] for item, form in zip(LEGEND_ITEMS, forms, strict=True) if form < 2 and item[form]]
-        text = "  ".join([*items, tail])
-        if len(text) <= width:
-            return text
-    for text in (f"% busy {span} · full bar = {scale:,}", f"% busy {span}"):
+    and the scale ("full bar = 8 requests")."""
+    items = dict(LEGEND_ITEMS)
+    tails = (f"% busy {span}  full bar = {scale:,} requests", f"% busy {span}  bar = {scale:,}")
+    for tail in tails:
+        items = dict(LEGEND_ITEMS)
+        for name, shorter in (("", ""), *LEGEND_STEPS):
+            if name:
+                items[name] = shorter
+            text = "  ".join([*(item for item in items.values() if item), tail])
+            if len(text) <= width:
+                return text
+    for text in (f"% busy {span} · bar = {scale:,}", f"% busy {span}"):
         if len(text) <= width:
             return text
     return ""

@@ -25,6 +25,7 @@ _MODULES: dict[str, str] = {
     "l4-vs-l7": "l4_vs_l7",
     "dns-ttl": "dns_ttl",
     "health-check": "health_check",
+    "black-hole": "black_hole",
     "gateway": "gateway",
     "retry-storm": "retry_storm",
     "aggregation": "aggregation",

@@ -44,7 +44,7 @@ from lbtutor.sim.traffic import stream
 SERVICE_TIME = 0.1  # seconds of work per request (exponential): 100 ms
 WORKERS = 4  # requests one server works on at once
 SLOT = 1.0  # seconds: offered load and timeouts are counted per slot of this length
-BAD_SLOT = 0.05  # a slot whose attempts timed out more often than this is still in trouble
+BAD_SLOT = 0.1  # a second in which more than one attempt in ten timed out is still in trouble
 BACKOFF_BASE = 0.1  # seconds: the first retry waits up to this long, the next twice as long, ...
 BACKOFF_CAP = 10.0  # seconds: no retry waits longer than this
 BUDGET_TOKENS = 100.0  # the retry budget's bucket: it starts full; retries need more than half
@@ -354,8 +354,8 @@ SCENARIO = Scenario(
         Metric("goodput", "req/s", "requests answered within the timeout, per second over the run "
                "(the pool policy names)"),
         Metric("failed", "requests", "requests whose last allowed try timed out"),
-        Metric("recovery_time", "s", "from the end of the blip until attempts stop timing out for good "
-               "(the run's remaining length if they never do)"),
+        Metric("recovery_time", "s", "from the end of the blip to the end of the last second in which "
+               "more than one attempt in ten timed out (the run's remaining length if that never stops)"),
         Metric("peak_offered", "x capacity", "the most work sent in one second (first tries and "
                "retries) over what the pool can do"),
         *(Metric(f"{name}_{policy}", unit, f"{meaning} under {LABELS[policy]}")

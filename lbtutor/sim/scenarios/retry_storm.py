@@ -135,6 +135,7 @@ class RetryingClients:
         self.wasted = 0  # attempts the servers finished after their client had given up
         self.refused = 0  # retries the budget did not allow
         self.sent_retries = 0
+        self.backing_off = 0  # requests waiting out a backoff before their next attempt
         self.tokens = BUDGET_TOKENS  # budget: the bucket
         on_complete(sim, self._finished)
 
@@ -179,12 +180,21 @@ class RetryingClients:
             self._send(attempt.request, number)
         elif self.policy == "backoff":
             delay = self.jitter() * min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (number - 1))
-            at(self.env, self.env.now + delay, lambda: self._send(attempt.request, number))
+            self.backing_off += 1
+            at(self.env, self.env.now + delay, lambda: self._retry_after_backoff(attempt.request, number))
         elif self.tokens > BUDGET_TOKENS / 2:
             self._send(attempt.request, number)
         else:
             self.refused += 1
             self.failed += 1
+
+    def _retry_after_backoff(self, request: UserRequest, number: int) -> None:
+        self.backing_off -= 1
+        self._send(request, number)
+
+    def pending(self) -> int:
+        """Requests neither answered nor failed yet: one attempt still awaited, or a backoff."""
+        return len({a.request.id for a in self.attempts.values() if not a.abandoned}) + self.backing_off
 
     # -- figures ---------------------------------------------------------------------------
     def recovery_time(self, blip_end: float, now: float) -> float | None:

@@ -258,7 +258,7 @@ class BlackHoleRun(ScenarioRun):
                 # The requests s1 fails never wait, so no queueing formula (nor its bound) describes
                 # the latency of the ones that are served.
                 snap = replace(snap, theory=None)
-            panes.append(Pane(f"{label}{extra}, {pool.checker.describe()}", snap, note))
+            panes.append(Pane(f"{label}{extra}", snap, note))
         return panes
 
 
@@ -269,8 +269,8 @@ SCENARIO = Scenario(
     summary=(
         "Ten servers (4 workers each, 50 ms requests) at 90% busy. At 10 s s1's application starts "
         "answering every request with an error after 1 ms; its process stays up. An http check "
-        "every 2 s takes it out after 3 failed probes. Round robin and least connections get the "
-        "same requests."
+        "probes 2 s after each probe completes and takes it out after 3 failures. Round robin and "
+        "least connections get the same requests."
     ),
     look_for=(
         "Watch s1 between its failure and its ejection: least connections sees it always nearly "

@@ -210,7 +210,7 @@ def test_same_start_begins_every_round_robin_turn_at_the_first_server():
 def test_the_panes_claim_a_single_balancer_formula_only_where_it_holds():
     run = get("herding").build({"refresh": 1.0, "balancers": 10}, 1)
     run.advance_to(30)
-    theory = {pane.label.split(":")[0]: pane.snapshot.theory for pane in run.panes()}
+    theory = {pane.label.split(",")[0]: pane.snapshot.theory for pane in run.panes()}
     assert theory["random"]["model"].startswith("M/M/1 per server")
     for label in ("least connections", "power of two choices", "round robin"):
         assert theory[label]["lower_bound"] is True  # only "no dispatcher beats one central queue"
@@ -388,3 +388,93 @@ def test_a_retry_storm_estimate_never_undercounts_what_it_simulates():
 def test_refusals_name_the_setting():
     with pytest.raises(ScenarioError, match="retry-storm: blip_at=100 is not allowed"):
         get("retry-storm").build({"blip_at": 100})
+
+
+# ------------------------------------------------------------- the decision tree's caveats
+
+TREE = '''root = "equal"
+
+[[nodes]]
+id = "equal"
+question = "Equal servers?"
+yes = "lc"
+no = "rr"
+
+[[nodes]]
+id = "lc"
+algorithm = "least-connections"
+why = "Durations vary."
+instead = "Round robin piles up."
+scenario = "long-lived"
+caveat = "Many balancers herd."
+caveat_scenario = "herding"
+
+[[nodes]]
+id = "rr"
+algorithm = "round-robin"
+why = "Alike."
+instead = "Nothing to gain."
+scenario = "lb-benefits"
+'''
+
+
+def test_a_leaf_may_carry_a_caveat_with_its_own_scenario(tmp_path):
+    from lbtutor.content.flowchart import load_tree
+
+    path = tmp_path / "decision-tree.toml"
+    path.write_text(TREE)
+    tree, problems = load_tree(path)
+    assert problems == []
+    leaf = tree.node("lc")
+    assert (leaf.caveat, leaf.caveat_scenario) == ("Many balancers herd.", "herding")
+    assert tree.node("rr").caveat == ""
+
+
+@pytest.mark.parametrize(("old", "new", "line", "words"), [
+    ('caveat_scenario = "herding"', 'caveat_scenario = "herd"', 16, 'unknown scenario "herd" (did you mean "herding"?)'),
+    ('caveat = "Many balancers herd."\n', "", 15, '"caveat_scenario" needs a "caveat"'),
+    ('caveat = "Many balancers herd."', "caveat = 3", 15, '"caveat" must be a non-empty string (got an integer)'),
+])  # fmt: skip
+def test_a_bad_caveat_is_reported_at_its_line(tmp_path, old, new, line, words):
+    from lbtutor.content.flowchart import load_tree
+
+    path = tmp_path / "decision-tree.toml"
+    path.write_text(TREE.replace(old, new, 1))
+    tree, problems = load_tree(path)
+    assert tree is None
+    said = [str(p) for p in problems]
+    assert any(f"{path}:{line}:" in m and words in m for m in said), said
+
+
+def test_the_least_loaded_leaves_warn_about_many_balancers_and_open_the_herding_lab():
+    from lbtutor.content.flowchart import load_tree
+
+    tree, problems = load_tree()
+    assert problems == []
+    for leaf in ("least-connections", "least-response-time"):
+        node = tree.node(leaf)
+        assert "many balancers" in node.caveat.lower() and node.caveat_scenario == "herding"
+
+
+async def test_at_the_least_connections_leaf_c_opens_the_herding_lab(isolated_home):
+    from lbtutor.paths import lessons_dir
+    from lbtutor.ui import practice_commands
+    from lbtutor.ui.app import make_app
+    from lbtutor.ui.screens.lab import LabScreen
+
+    app = make_app(lessons_dir=lessons_dir(), data_dir=isolated_home, autoplay_labs=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.ready.wait()
+        await pilot.pause()
+        practice_commands.open_tree(app)
+        await pilot.pause()
+        await pilot.press("y", "y", "n", "n")  # equal servers, durations vary, no affinity, latency not critical
+        await pilot.pause()
+        leaf = str(app.screen.query_one("#tree-leaf").content)
+        assert "A caveat: The chart pictures one balancer" in leaf
+        assert "Many balancers, stale load: least connections herds (herding)" in leaf
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, LabScreen)
+        assert app.screen.session.spec.name == "herding"

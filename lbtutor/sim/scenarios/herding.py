@@ -194,22 +194,16 @@ class HerdingRun(ScenarioRun):
 
     def panes(self) -> list[Pane]:
         p = self.params
-        many = f"{p['balancers']} balancers" if p["balancers"] > 1 else "one balancer"
         if self.view_kind == "local":
-            seen = "each counts only its own requests"
+            seen = "own counts"
         elif self.view_kind == "report":
-            seen = f"load report every {p['refresh']:g} s"
+            seen = f"report every {p['refresh']:g} s"
         else:
-            seen = "live load"
+            seen = "live counts"
         panes = []
         for short, (_slug, label) in ALGORITHMS.items():
             sim = self.sims[short]
-            if short in READS_VIEW:
-                title = f"{label}: {many}, {seen}"
-            elif short == "rr":
-                title = f"{label}: {many}, each its own turn"
-            else:
-                title = f"{label}: {many}, no view needed"
+            title = f"{label}, {seen}" if short in READS_VIEW else label
             busiest = max(s.active for s in sim.servers)
             note = f"busiest server now: {busiest} connections"
             fleet = self.fleets[short]

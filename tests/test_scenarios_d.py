@@ -288,6 +288,22 @@ def test_the_http_check_ejects_it_within_fall_intervals_on_haproxys_schedule():
         assert m["ejected_at_rr"] == m["ejected_at_lc"]  # the same probes, whatever the algorithm
 
 
+def test_an_erroring_application_holds_each_request_for_error_time_then_fails_it():
+    from lbtutor.sim.config import SimConfig
+    from lbtutor.sim.engine import Simulation
+
+    sim = Simulation(SimConfig(algorithm="round-robin", servers=4, arrival_rate=40.0, service_rate=20.0, seed=1))
+    sim.error_time = 0.5
+    sim.advance_to(20.0)
+    sim.set_fault("s1", "app-error")
+    sim.advance_to(30.0)
+    # round robin sends s1 10 req/s; each holds a connection for 0.5 s: about 5 open at a time
+    held = sim.server("s1").active
+    assert 1 <= held <= 12
+    assert 80 < sim.failed < 110  # the ones sent from 20 s to 29.5 s have had their error
+    assert sim.arrived == sim.completed + sim.dropped + sim.failed + sim.in_system
+
+
 def test_an_error_penalty_stops_the_sinkhole():
     for seed in SEEDS:
         m = metrics("black-hole", seed, error_penalty=1)

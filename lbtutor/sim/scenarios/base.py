@@ -125,7 +125,8 @@ class Metric:
                 many = label
                 one = label[:-1] if label.endswith("s") and not label.endswith("ss") else label
             return "", f"{value:,}", (one if value == 1 else (many or one))
-        return label.partition("|")[0], formatted(value, self.unit), ""
+        unit = "fraction" if self.unit == "share" else self.unit  # a share reads as a percentage
+        return label.partition("|")[0], formatted(value, unit), ""
 
 
 @dataclass(frozen=True)

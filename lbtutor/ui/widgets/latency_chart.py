@@ -23,7 +23,7 @@ from textual.widget import Widget
 AXIS = 8  # columns for the y-axis labels
 OFF_SCALE = -2  # grid mark: a point above the top of the scale
 OUTLIER = 3.0  # points this many times the 90th percentile of those shown go off the scale
-SIDE_GLYPHS = ("●", "▲", "■", "◆")  # one per series after the percentiles' own
+SIDE_GLYPHS = ("●", "▲", "■", "◆", "✚")  # one per series, each its own shape
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import contextlib
 import time
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, ScrollableContainer, Vertical
 from textual.content import Content
@@ -231,6 +232,7 @@ class LabBlockView(Vertical):
         # finished later, and counting panes on their way out made every frame remove and mount
         # them again, a storm that kept the lesson from ever settling (found by key mashing).
         self._views: list[LabPane] = []
+        self._height = 0  # the block's height at its last resize
 
     def compose(self) -> ComposeResult:
         yield Static(Content.assemble(("Look for: ", "bold"), self.lab.look_for), classes="lab-look-for")
@@ -251,10 +253,16 @@ class LabBlockView(Vertical):
         self._timer = self.set_interval(self._pacer.interval, self._frame, pause=True)
         self.draw()
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         self._restack()
         if self.presenting:
             self.call_after_refresh(self.draw)  # bar thickness is measured against the new size
+        if event.size.height < self._height:
+            # A lab that got shorter while the step is scrolled to its end moves up under the
+            # viewport; repaint the whole screen so none of its old bottom lines stay behind
+            # (a stale "s1 … served" row and status line were seen below the live ones).
+            self.call_after_refresh(self.screen.refresh)
+        self._height = event.size.height
 
     def slide_units(self) -> list:
         """Presenter mode's blocks: the lab from its top, then each pane, then what follows

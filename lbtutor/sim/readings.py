@@ -29,7 +29,7 @@ def window_words(snapshot: Snapshot) -> str:
 
 def since_figures(snapshot: Snapshot, *, latency: bool = True, busy: bool = True) -> list[str]:
     """The counts since the start: arrived, done, its rate, lost (with their share), mean
-    latency, and with several servers their mean share of time busy."""
+    latency, and the share of time busy (with several servers, their mean)."""
     total = snapshot.total
     if total is None:
         return []
@@ -40,8 +40,9 @@ def since_figures(snapshot: Snapshot, *, latency: bool = True, busy: bool = True
         figures.append(f"{total.failed:,} failed ({_share(total.failed, total.arrived)})")
     if latency and total.mean_latency is not None:
         figures.append(f"mean latency {seconds(total.mean_latency)}")
-    if busy and total.utilization is not None and sum(s.in_rotation for s in snapshot.servers) > 1:
-        figures.append(f"mean busy {total.utilization:.0%}")
+    if busy and total.utilization is not None:
+        several = sum(s.in_rotation for s in snapshot.servers) > 1
+        figures.append(f"{'mean busy' if several else 'busy'} {total.utilization:.0%}")
     return figures
 
 

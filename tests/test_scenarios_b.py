@@ -87,7 +87,9 @@ def test_panes_show_the_simulations_side_by_side_with_a_label(name):
         ("health-check", {"check": "udp"}, "check is one of tcp, http"),
         ("health-check", {"interval": "0"}, "interval is a number from 0.1 to 60"),
         ("health-check", {"fall": "2.5"}, "fall is an integer from 1 to 10"),
-        ("health-check", {"timeout": "5", "interval": "2"}, "timeout must be at most interval"),
+        ("health-check", {"timeout": "5", "interval": "2", "schedule": "fixed-rate"},
+         "with schedule=fixed-rate timeout must be at most interval"),
+        ("health-check", {"failure": "melt"}, "failure is one of app-error, refuse, hang, crash"),
         ("health-check", {"recover_at": "20", "fail_at": "30"}, "recover_at must be after fail_at"),
         ("dns-ttl", {"ttl": "-1"}, "ttl is a number from 0 to 600"),
         ("dns-ttl", {"fail_at": "200"}, "fail_at must be before the end of the run"),
@@ -141,10 +143,34 @@ def test_least_connections_feeds_an_instantly_failing_server_more_than_its_share
 
 
 @pytest.mark.parametrize("check", ["tcp", "http"])
-def test_a_crashed_process_is_noticed_by_either_check_after_the_timeouts(check):
-    # No answer at all: each failing probe waits out the 1 s timeout before it counts.
+def test_a_host_that_is_gone_is_noticed_by_either_check_each_probe_waiting_out_its_timeout(check):
+    # No answer at all (failure=crash): after completion each failing probe waits out the 1 s
+    # timeout and the next starts 2 s later: the 3rd failure lands in (2 x 3 + 1, 3 x 3] s.
     m = metrics("health-check", check=check, failure="crash")
-    assert 2.0 * 2 + 1.0 < m["detection_delay"] <= 2.0 * 3 + 1.0 + EPS
+    assert 2 * 3.0 + 1.0 < m["detection_delay"] <= 3 * 3.0 + EPS == m["detection_bound"] + EPS
+
+
+def test_at_a_fixed_rate_only_the_last_probes_timeout_adds_to_the_delay():
+    m = metrics("health-check", failure="crash", schedule="fixed-rate")
+    assert 2.0 * 2 + 1.0 < m["detection_delay"] <= 2.0 * 3 + 1.0 + EPS == m["detection_bound"] + EPS
+
+
+@pytest.mark.parametrize(("timeout", "low", "high"), [(0.0, 2 * 4.0 + 2.0, 3 * 4.0), (1.0, 2 * 3.0 + 1.0, 3 * 3.0)])
+def test_an_http_check_times_out_on_a_hung_process_and_the_timeout_stretches_every_gap(timeout, low, high):
+    # HAProxy inter 2s fall 3: without `timeout check` (0) a probe waits the whole interval.
+    m = metrics("health-check", failure="hang", timeout=timeout)
+    assert low < m["detection_delay"] <= high + EPS
+    assert m["detection_bound"] == pytest.approx(high)
+
+
+def test_a_refused_connection_fails_probes_at_once_so_detection_is_whole_intervals():
+    m = metrics("health-check", failure="refuse", check="tcp")
+    assert 2.0 * 2 < m["detection_delay"] <= 2.0 * 3 + EPS == m["detection_bound"] + EPS
+
+
+def test_a_tcp_check_passes_a_hung_process_forever():
+    m = metrics("health-check", failure="hang", check="tcp")
+    assert m["detected_at"] is None and m["detection_bound"] is None
 
 
 @pytest.mark.parametrize(("rise", "seed"), [(1, 1), (2, 2), (3, 3), (5, 4)])
@@ -210,7 +236,7 @@ def test_without_caching_and_with_instant_withdrawal_only_requests_in_flight_fai
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_the_health_checked_balancer_stops_failing_within_its_detection_bound(seed):
     m = metrics("dns-ttl", seed)
-    assert m["balancer_failure_window"] <= m["balancer_detection_bound"] + EPS == 2.0 * 3 + 1.0 + EPS
+    assert m["balancer_failure_window"] <= m["balancer_detection_bound"] + EPS == 3 * (2.0 + 1.0) + EPS
     assert m["balancer_failure_window"] < m["failure_window"] / 5
     assert m["balancer_failed_requests"] < m["failed_requests"]
 

@@ -38,6 +38,7 @@ from lbtutor.sim.traffic import demand_sampler, stream
 HANG_LIMIT = 900.0  # seconds a hung request is held at most (requests are bounded in time)
 PROBES_KEPT = 64  # /health arrival times kept per server (the first ones: the probes' phase)
 MODES = ("ok", "refuse", "hang", "app-error", "slow")
+TIMER_BIAS_CAP = 0.005  # seconds: a bias above this is a busy machine, not the timer
 
 
 class Backend:
@@ -60,6 +61,8 @@ class Backend:
         self.served = 0
         self.errors = 0  # 500s sent
         self.latency_sum = 0.0  # server side: waiting for a worker + service
+        self.sleep_excess = 0.0  # how much longer the sleeps took than asked, after the bias
+        self.timer_bias = 0.0005  # the event loop's mean lateness, learnt as it goes
         self.latencies: list[float] = []
         self.probes = 0
         self.probe_times: list[float] = []  # time.monotonic() of the first PROBES_KEPT probes
@@ -131,8 +134,15 @@ class Backend:
         finally:
             self.queued -= 1
         self.in_service += 1
+        asked = demand * self.factor
+        slept_from = time.monotonic()
         try:
-            await asyncio.sleep(demand * self.factor)
+            # the event loop wakes late (epoll counts whole milliseconds, rounded up): ask for
+            # that much less, so the service times keep the lab's mean
+            await asyncio.sleep(max(0.0, asked - self.timer_bias))
+            excess = time.monotonic() - slept_from - asked
+            self.sleep_excess += excess
+            self.timer_bias = min(TIMER_BIAS_CAP, max(0.0, self.timer_bias + 0.05 * excess))
         finally:
             self.in_service -= 1
             self.slots.release()
@@ -155,7 +165,7 @@ class Backend:
             "name": self.name, "port": self.port, "mode": self.mode, "factor": self.factor,
             "workers": self.workers, "in_service": self.in_service, "queued": self.queued,
             "held": self.held, "served": self.served, "errors": self.errors,
-            "latency_sum": self.latency_sum, "probes": self.probes,
+            "latency_sum": self.latency_sum, "sleep_excess": self.sleep_excess, "probes": self.probes,
             "probe_times": self.probe_times,
         }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 
@@ -82,10 +83,8 @@ class Backends:
 
     async def stop(self) -> None:
         if self._writer is not None:
-            try:
+            with contextlib.suppress(BackendError):
                 await self._ask({"op": "stop"})
-            except BackendError:
-                pass
             self._writer.close()
             self._writer = None
         if self.proc is not None:

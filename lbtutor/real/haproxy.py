@@ -11,6 +11,7 @@ no connection is refused or dropped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ class ServerStatus:
     check: str = ""  # the last check's result, e.g. L7OK, L4CON, L7TOUT, L7STS
     sessions: int | None = None  # current sessions (HAProxy) or None when the balancer does not say
     throttle: int | None = None  # slow start: percent of its weight in use
+    since: float | None = None  # time.monotonic() of its last up/down change, when the balancer says
 
 
 def _duration(seconds: float) -> str:
@@ -175,10 +177,8 @@ class HAProxy:
         asyncio.get_running_loop().create_task(self._reap(old))
 
     async def _reap(self, old: asyncio.subprocess.Process) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(old.wait(), self.setup.request_timeout + 5)
-        except TimeoutError:
-            pass
         await self.owner.stop(old)
         if old in self.leaving:
             self.leaving.remove(old)

@@ -240,7 +240,8 @@ class Nginx:
                 status = f"UP, {min(peer.fails, self.setup.max_fails)}/{self.setup.max_fails} fails"
             else:
                 status = "UP"
-            out[name] = ServerStatus(name=name, status=status, up=peer.down_since is None)
+            since = peer.changes[-1][0] if peer.changes else None
+            out[name] = ServerStatus(name=name, status=status, up=peer.down_since is None, since=since)
         return out
 
     async def stop(self) -> None:

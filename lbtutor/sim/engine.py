@@ -434,6 +434,16 @@ class Simulation:
         self._pool_changed()
         return name
 
+    def start_slowly(self, name: str, duration: float) -> None:
+        """A server back in rotation ramps its weight up from 1/20 to full over `duration` seconds
+        (HAProxy's `slowstart` after a server comes back UP); only weighted algorithms see it."""
+        server = self.server(name)
+        if duration > 0 and server.state == HEALTHY:
+            server.state = STARTING
+            server.ramp = 1.0 / SLOW_START_STEPS
+            self.env.process(self._ramp_up(server, duration))
+            self._pool_changed()
+
     def _ramp_up(self, server: Server, duration: float):
         """Slow start: the server's effective weight climbs from 1/20 to full over `duration`."""
         for step in range(2, SLOW_START_STEPS + 1):

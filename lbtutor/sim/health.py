@@ -70,7 +70,10 @@ class HealthChecker:
         check: str = "tcp",
         schedule: str = AFTER_COMPLETION,
         on_change: Callable[[str, bool, float], None] | None = None,
+        first_probes: dict[str, float] | None = None,
     ) -> None:
+        """`first_probes`: when each server's first probe starts (seconds), to line the probes up
+        with a real balancer's; servers not in it get a seeded offset within the first interval."""
         _check_settings(interval, timeout, fall, rise, check, schedule)
         self.sim = sim
         self.env = sim.env
@@ -84,6 +87,7 @@ class HealthChecker:
         self.health: dict[str, ServerHealth] = {}
         self.events: list[tuple[float, str, bool]] = []  # (time, server, now healthy?)
         self._offsets = stream(sim.config.seed, "health-check")
+        self._first_probes = dict(first_probes or {})
         for server in list(sim.servers):
             self.watch(server.name)
 
@@ -98,6 +102,8 @@ class HealthChecker:
             return
         self.health[name] = ServerHealth(name)
         first_probe = self._offsets.random() * self.interval
+        if name in self._first_probes:
+            first_probe = max(0.0, self._first_probes[name] - self.env.now)
         self.env.process(self._probe_loop(name, first_probe))
 
     def _probe_loop(self, name: str, first_probe: float):

@@ -140,6 +140,9 @@ def _headless(args, setup) -> int:
         result = asyncio.run(_compare_until_signal(setup))
     except (BalancerFailed, BackendError) as exc:
         return _fail(str(exc), 1)
+    except TimeoutError:
+        return _fail("the run did not finish in time: a process stopped answering (everything it "
+                     "started is stopped)", 1)
     except OSError as exc:
         return _fail(f"could not run on 127.0.0.1: {exc}", 1)
     if args.json:

@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from lbtutor.real import report
+from lbtutor.real.haproxy import probe_wait
 from lbtutor.real.setup import RealSetup
 from lbtutor.sim.engine import Simulation
 from lbtutor.sim.health import AFTER_COMPLETION, HealthChecker
@@ -54,6 +55,7 @@ class BesideRun:
         self.served: dict[str, list[float]] = defaultdict(list)
         self.failed: dict[str, int] = defaultdict(int)
         self.latencies: list[float] = []
+        self.completions: list[tuple[float, str, int]] = []  # (arrival, server, client) of each success
         self.failed_total = 0
         self.changes: dict[str, list[tuple[float, str]]] = defaultdict(list)
         self.transitions: dict[str, list[tuple[float, bool]]] = defaultdict(list)
@@ -67,8 +69,10 @@ class BesideRun:
                                         fail_timeout=int(setup.fail_timeout),
                                         clock_phase=clock_phase, on_change=self._changed)
         else:
+            # the wait HAProxy really gives a hung server's probe (see haproxy.probe_wait)
+            timeout = None if setup.check_timeout is None else probe_wait(setup)
             self.health = HealthChecker(
-                self.sim, interval=setup.check_interval, timeout=setup.check_timeout,
+                self.sim, interval=setup.check_interval, timeout=timeout,
                 fall=setup.fall, rise=setup.rise, check=setup.check, schedule=AFTER_COMPLETION,
                 first_probes=first_probes, on_change=self._changed)
 
@@ -82,6 +86,7 @@ class BesideRun:
             latency = sim.now - req.arrival
             self.latencies.append(latency)
             self.served[server.name].append(latency)
+            self.completions.append((req.arrival, server.name, req.client))
 
     def _failed(self, sim, req, server) -> None:
         if req.arrival < self.cutoff:
@@ -138,13 +143,18 @@ class BesideRun:
         return out
 
 
-def simulate(setup: RealSetup, *, actions: list[tuple[str, str, float, float]], duration: float,
-             drain: float, requests: int | None = None, first_probes: dict[str, float] | None = None,
-             clock_phase: float = 0.0) -> dict:
-    """The simulated side of a run of `duration` seconds plus `drain` to finish."""
+def beside_run(setup: RealSetup, *, actions: list[tuple[str, str, float, float]], duration: float,
+               drain: float, requests: int | None = None, first_probes: dict[str, float] | None = None,
+               clock_phase: float = 0.0) -> BesideRun:
+    """The simulated run of `duration` seconds of arrivals plus `drain` to finish, done."""
     if requests is None:
         requests = arrivals_before(setup, duration)
     beside = BesideRun(setup, requests=max(1, requests), first_probes=first_probes, clock_phase=clock_phase)
     beside.cutoff = duration
     beside.run_with(actions, duration + drain)
-    return beside.result(duration)
+    return beside
+
+
+def simulate(setup: RealSetup, *, duration: float, **kwargs) -> dict:
+    """The simulated side of a run, in the report's shape."""
+    return beside_run(setup, duration=duration, **kwargs).result(duration)

@@ -22,7 +22,8 @@ from lbtutor.real.ownership import Ownership
 from lbtutor.real.setup import RealSetup
 
 START_TIMEOUT = 10.0
-CONNECT_TIMEOUT = 1.0
+CONNECT_TIMEOUT = 1.0  # seconds lbtutor waits for the stats socket
+SERVER_CONNECT = 1.0  # the config's `timeout connect`, seconds
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,19 @@ def _duration(seconds: float) -> str:
     return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
 
 
+def probe_wait(setup: RealSetup) -> float:
+    """How long HAProxy 2.6 lets an http check wait for a server that accepts and never answers.
+
+    Without `timeout check`: `inter` (the whole check). With it, measured on 2.6.12 and read in
+    src/tcpcheck.c: the check task is queued to wake at min(inter, timeout connect) when the
+    connection starts; `timeout check` moves the expiry once connected but does not requeue the
+    task, so the probe fails at max(timeout check, min(inter, timeout connect)). (inter 2 s,
+    timeout connect 1 s: timeout check 0.3 s waits 1 s; 1.5 s waits 1.5 s.)"""
+    if setup.check_timeout is None:
+        return setup.check_interval
+    return max(setup.check_timeout, min(setup.check_interval, SERVER_CONNECT))
+
+
 def config(setup: RealSetup, *, port: int, server_ports: dict[str, int], socket_path: str,
            version: str = "2.6") -> str:
     """The whole haproxy.cfg for `setup`: runs as is with `haproxy -db -f haproxy.cfg`."""
@@ -59,7 +73,7 @@ def config(setup: RealSetup, *, port: int, server_ports: dict[str, int], socket_
         "",
         "defaults",
         "    mode http",
-        "    timeout connect 1s",
+        f"    timeout connect {_duration(SERVER_CONNECT)}",
         "    timeout client 30s",
         f"    timeout server {_duration(setup.request_timeout)}  "
         "# a request a server never answers fails after this (504)",
@@ -67,6 +81,9 @@ def config(setup: RealSetup, *, port: int, server_ports: dict[str, int], socket_
     if setup.check_timeout is not None:
         lines.append(f"    timeout check {_duration(setup.check_timeout)}  "
                      "# a probe waits this long for its answer (unset: inter)")
+        if probe_wait(setup) > setup.check_timeout:
+            lines.append(f"    # HAProxy 2.6 wakes a check first at min(inter, timeout connect): a hung "
+                         f"server's probe fails after {probe_wait(setup):g} s, not {setup.check_timeout:g}")
     lines += [
         "    retries 0  # a refused connection fails the request at once (the default, 3, retries 1 s apart)",
         "",

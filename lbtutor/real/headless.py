@@ -17,7 +17,7 @@ def printed_config(setup: RealSetup) -> str:
     """The whole config file for `setup.balancer`, ready to run as is."""
     ports = {name: PRINTED_PORT + 1 + i for i, name in enumerate(setup.names)}
     if setup.balancer == "haproxy":
-        return haproxy.config(setup, port=PRINTED_PORT, server_ports=ports, socket_path="haproxy.sock")
+        return haproxy.config(setup, port=PRINTED_PORT, server_ports=ports, socket_path="unix@haproxy.sock")
     if setup.balancer == "nginx":
         return nginx.config(setup, port=PRINTED_PORT, server_ports=ports)
     return envoy.config(setup, port=PRINTED_PORT, server_ports=ports)
@@ -25,24 +25,34 @@ def printed_config(setup: RealSetup) -> str:
 
 async def compare(setup: RealSetup) -> dict:
     """Run `setup` for real, then in the simulator; the whole result."""
+    run = await run_for_real(setup)
+    return assemble(run, run.result(), beside_of(run))
+
+
+async def run_for_real(setup: RealSetup) -> RealRun:
+    """A finished real run of `setup` (everything it started is stopped, whatever happens)."""
     run = RealRun(setup)
     try:
         await run.start()
-        real = await run.play()
+        await run.play()
     finally:
         await run.close()
-    return assemble(run, real)
+    return run
 
 
-def assemble(run: RealRun, real: dict) -> dict:
+def beside_of(run: RealRun) -> beside.BesideRun:
+    """The simulator run on the same setup, the same requests, the actions at the same times and
+    the probes in the same phase as the finished real run."""
+    actions = [(a.server, a.action, a.at, a.factor) for a in run.actions]
+    return beside.beside_run(
+        run.setup, actions=actions, duration=run.end, drain=DRAIN, requests=run.generator.sent,
+        first_probes=run.probe_phase or None, clock_phase=(run.t0_wall or 0.0) % 1.0)
+
+
+def assemble(run: RealRun, real: dict, sim_run: beside.BesideRun) -> dict:
     setup = run.setup
     gen = run.generator
-    duration = run.end or setup.duration
-    actions = [(a.server, a.action, a.at, a.factor) for a in run.actions]
-    clock_phase = (run.t0_wall or 0.0) % 1.0
-    sim = beside.simulate(setup, actions=actions, duration=duration, drain=DRAIN,
-                          requests=gen.sent, first_probes=run.probe_phase or None,
-                          clock_phase=clock_phase)
+    duration = run.end
     figures = gen.figures(duration)
     figures["planned_rate"] = gen.sent / duration
     figures["overhead"] = _overhead(run, real, figures, duration)
@@ -52,7 +62,7 @@ def assemble(run: RealRun, real: dict) -> dict:
         "setup": _setup_dict(setup),
         "config": run.balancer.config_text,
         "real": real,
-        "sim": sim,
+        "sim": sim_run.result(duration),
         "generator": figures,
     }
 

@@ -41,6 +41,7 @@ class Outcome:
     status: int  # HTTP status, 0 when there was none
     server: str  # X-Server, "" when no server answered
     kind: str  # OK, HTTP_ERROR, CONNECT_ERROR, TIMEOUT
+    client: int  # index of the client address it came from
 
     @property
     def latency(self) -> float:
@@ -84,6 +85,25 @@ def _parse(response: bytes) -> tuple[int, str]:
             server = line[9:].strip().decode()
             break
     return status, server
+
+
+def request_bytes(demand: float) -> bytes:
+    return (f"GET /?demand={demand:.6f} HTTP/1.1\r\nHost: lab\r\n"
+            "Connection: close\r\n\r\n").encode()
+
+
+async def one_request(port: int, *, demand: float = 0.0, source: str = "127.0.0.1",
+                      timeout: float = 5.0) -> tuple[int, str]:
+    """One request on its own connection, waited for: (status, X-Server)."""
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+    async with asyncio.timeout(timeout):
+        transport, _ = await loop.create_connection(
+            lambda: _Exchange(request_bytes(demand), done), "127.0.0.1", port, local_addr=(source, 0))
+        try:
+            return _parse(await done)
+        finally:
+            transport.abort()
 
 
 class LoadGenerator:
@@ -173,14 +193,13 @@ class LoadGenerator:
             return
         self.lateness.append(now - planned)
         source = self.addresses[req.client]
-        request = (f"GET /?demand={req.demand:.6f} HTTP/1.1\r\nHost: lab\r\n"
-                   "Connection: close\r\n\r\n").encode()
+        request = request_bytes(req.demand)
         self.in_flight += 1
-        task = self.loop.create_task(self._exchange(planned, now, source, request))
+        task = self.loop.create_task(self._exchange(planned, now, req.client, source, request))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _exchange(self, planned: float, sent: float, source: str, request: bytes) -> None:
+    async def _exchange(self, planned: float, sent: float, client: int, source: str, request: bytes) -> None:
         loop = self.loop
         done = loop.create_future()
         transport = None
@@ -200,7 +219,7 @@ class LoadGenerator:
             if transport is not None:
                 transport.abort()
             self.in_flight -= 1
-        self.outcomes.append(Outcome(planned, sent, loop.time() - self.t0, status, server, kind))
+        self.outcomes.append(Outcome(planned, sent, loop.time() - self.t0, status, server, kind, client))
 
     async def drain(self, wait: float) -> int:
         """Stop sending; wait up to `wait` seconds for the requests in flight. Returns how many

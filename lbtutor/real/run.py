@@ -27,6 +27,8 @@ from lbtutor.sim.traffic import Traffic
 POLL = 0.05  # seconds between two readings of the balancer's view
 STATS_EVERY = 0.25  # seconds between two readings of the backends' counters
 DRAIN = 2.0  # seconds the run waits after its last arrival for the requests still open
+START_LIMIT = 40.0  # seconds to start backends and balancer before giving up
+PLAY_SLACK = 30.0  # seconds past the duration a headless run may take before it is abandoned
 READY_LIMIT = 1.0  # seconds beyond one check interval to wait for the first checks to pass
 
 
@@ -89,6 +91,10 @@ class RealRun:
     # ---------------------------------------------------------------- start and stop
     async def start(self) -> None:
         """Backends, then the balancer; waits until the balancer has checked every server once."""
+        async with asyncio.timeout(START_LIMIT):
+            await self._start()
+
+    async def _start(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.owner = Ownership()
         s = self.setup
@@ -154,14 +160,16 @@ class RealRun:
         self._tasks.append(self.loop.create_task(coro))
 
     async def play(self) -> dict:
-        """A headless run: send for `duration` seconds, wait for what is open, return the figures."""
+        """A headless run: send for `duration` seconds, wait for what is open; the real figures.
+        Bounded: past duration + PLAY_SLACK seconds it gives up with TimeoutError."""
         duration = self.setup.duration
-        self.begin(duration)
-        await asyncio.sleep(max(0.0, self.t0 + duration - self.loop.time()))
-        self.end = duration
-        self.unfinished = await self.generator.drain(DRAIN)
-        await self._read_view()  # the last word of the balancer
-        await self._read_backends()
+        async with asyncio.timeout(duration + PLAY_SLACK):
+            self.begin(duration)
+            await asyncio.sleep(max(0.0, self.t0 + duration - self.loop.time()))
+            self.end = duration
+            self.unfinished = await self.generator.drain(DRAIN)
+            await self._read_view()  # the last word of the balancer
+            await self._read_backends()
         self.probe_phase = self._probe_phase()
         return self.result()
 
@@ -225,14 +233,32 @@ class RealRun:
         self.backend_stats = {s["name"]: s for s in stats["servers"]}
 
     def _probe_phase(self) -> dict[str, float]:
-        """When each server's first health probe after t = 0 reached it (seconds since start)."""
+        """When each server's first health probe after t = 0 started (seconds since start): the
+        last probe the backend saw before t = 0, plus one interval (HAProxy's next probe starts
+        `inter` after the previous one completes; a passing probe takes a millisecond). A probe
+        after t = 0 may never reach a broken backend, so the phase is read from before."""
         out = {}
+        inter = self.setup.check_interval
         for name, s in self.backend_stats.items():
-            after = [t - self.t0_monotonic for t in s.get("probe_times", []) if t >= self.t0_monotonic]
-            if after:
-                out[name] = after[0]
+            times = [t - self.t0_monotonic for t in s.get("probe_times", [])]
+            before = [t for t in times if t < 0]
+            if before:
+                out[name] = before[-1] + inter
+            elif times:
+                out[name] = times[0]
         return out
 
     # ---------------------------------------------------------------- figures
     def result(self) -> dict:
         return report.real_result(self)
+
+    async def pick_order(self, n: int) -> list[str]:
+        """The servers that answer `n` requests sent one after another (no work, one at a time):
+        the balancer's pick order, with nothing in flight to sway it."""
+        from lbtutor.real.loadgen import one_request
+
+        order = []
+        for _ in range(n):
+            _status, server = await one_request(self.balancer.port)
+            order.append(server)
+        return order

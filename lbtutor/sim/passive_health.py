@@ -18,6 +18,11 @@ nginx's rules (ngx_http_upstream_round_robin.c, 1.22), followed here step by ste
 So nginx notices a refused server at its first refused request (max_fails=1) and its clients
 never see the error (the request is retried), notices a hung one only when a request to it times
 out, and never notices an application that answers 500s.
+
+One difference remains: the requests a server is serving at the moment it starts refusing are
+lost here (the engine fails them without handing them back), where nginx would retry them.
+nginx also lowers a failed server's weight for smooth round robin (`effective_weight`) and lets
+it climb back one step per pick; this model leaves the weight alone.
 """
 
 from __future__ import annotations

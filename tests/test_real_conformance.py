@@ -106,7 +106,7 @@ def test_haproxy_picks_5_1_1_in_cycles_of_seven_with_its_own_order():
 @pytest.mark.parametrize("balancer", BALANCERS)
 def test_least_connections_beats_round_robin_on_p99_for_long_lived_bimodal_requests(balancer):
     # 5% of requests last 100x the others: round robin queues short ones behind them
-    shape = {"service_dist": "bimodal", "duration": 2.0, "arrival_rate": 280.0}
+    shape = {"service_dist": "bimodal", "duration": 2.0, "arrival_rate": 320.0}  # 80% load
     rr = run_both(setup_for(balancer, algorithm="round-robin", **shape))
     lc = run_both(setup_for(balancer, algorithm="least-connections", **shape))
     for side in ("real", "sim"):

@@ -63,6 +63,7 @@ class Backend:
         self.latency_sum = 0.0  # server side: waiting for a worker + service
         self.sleep_excess = 0.0  # how much longer the sleeps took than asked, after the bias
         self.timer_bias = 0.0005  # the event loop's mean lateness, learnt as it goes
+        self.busy_seconds = 0.0  # worker-seconds of service completed (for utilisation)
         self.latencies: list[float] = []
         self.probes = 0
         self.probe_times: list[float] = []  # time.monotonic() of the first PROBES_KEPT probes
@@ -140,8 +141,10 @@ class Backend:
             # the event loop wakes late (epoll counts whole milliseconds, rounded up): ask for
             # that much less, so the service times keep the lab's mean
             await asyncio.sleep(max(0.0, asked - self.timer_bias))
-            excess = time.monotonic() - slept_from - asked
+            slept = time.monotonic() - slept_from
+            excess = slept - asked
             self.sleep_excess += excess
+            self.busy_seconds += slept
             self.timer_bias = min(TIMER_BIAS_CAP, max(0.0, self.timer_bias + 0.05 * excess))
         finally:
             self.in_service -= 1
@@ -165,7 +168,8 @@ class Backend:
             "name": self.name, "port": self.port, "mode": self.mode, "factor": self.factor,
             "workers": self.workers, "in_service": self.in_service, "queued": self.queued,
             "held": self.held, "served": self.served, "errors": self.errors,
-            "latency_sum": self.latency_sum, "sleep_excess": self.sleep_excess, "probes": self.probes,
+            "latency_sum": self.latency_sum, "sleep_excess": self.sleep_excess,
+            "busy_seconds": self.busy_seconds, "probes": self.probes,
             "probe_times": self.probe_times,
         }
 

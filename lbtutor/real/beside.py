@@ -22,9 +22,9 @@ from dataclasses import replace
 from lbtutor.real import report
 from lbtutor.real.haproxy import probe_wait
 from lbtutor.real.setup import RealSetup
-from lbtutor.sim.engine import Simulation
 from lbtutor.sim.health import AFTER_COMPLETION, HealthChecker
 from lbtutor.sim.passive_health import PassiveHealth
+from lbtutor.sim.scenarios.toolkit import lab_simulation
 from lbtutor.sim.traffic import Traffic
 
 SIM_ALGORITHM = {"round-robin": "weighted-round-robin", "least-connections": "weighted-least-connections"}
@@ -46,11 +46,15 @@ class BesideRun:
     """The engine running `setup`, with actions applied at the times they happened for real."""
 
     def __init__(self, setup: RealSetup, *, requests: int | None = None,
-                 first_probes: dict[str, float] | None = None, clock_phase: float = 0.0) -> None:
+                 first_probes: dict[str, float] | None = None, clock_phase: float = 0.0,
+                 record: bool = True) -> None:
+        """`record`: keep every request's figures (a headless run); a live run draws the
+        engine's own snapshot instead and keeps nothing that grows."""
         self.setup = setup
+        self.record = record
         algorithm = SIM_ALGORITHM.get(setup.algorithm, setup.algorithm)
         config = replace(setup.sim_config(), algorithm=algorithm)
-        self.sim = Simulation(config, max_requests=requests, warmup=0)
+        self.sim = lab_simulation(config, max_requests=requests, warmup=0)
         self.sim.request_timeout = setup.request_timeout
         self.served: dict[str, list[float]] = defaultdict(list)
         self.failed: dict[str, int] = defaultdict(int)
@@ -80,16 +84,21 @@ class BesideRun:
     def algorithm(self) -> str:
         return self.sim.algorithm
 
+    def set_algorithm(self, slug: str) -> None:
+        self.sim.set_algorithm(SIM_ALGORITHM.get(slug, slug))
+        if isinstance(self.health, PassiveHealth):
+            self.health.attach()  # the trial gate stands in front of the new balancer too
+
     # ---------------------------------------------------------------- hooks
     def _completed(self, sim, req, server) -> None:
-        if req.arrival < self.cutoff:
+        if self.record and req.arrival < self.cutoff:
             latency = sim.now - req.arrival
             self.latencies.append(latency)
             self.served[server.name].append(latency)
             self.completions.append((req.arrival, server.name, req.client))
 
     def _failed(self, sim, req, server) -> None:
-        if req.arrival < self.cutoff:
+        if self.record and req.arrival < self.cutoff:
             self.failed_total += 1
             self.failed[server.name] += 1
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections import deque
 from dataclasses import dataclass
 
 from lbtutor.sim.metrics import percentile
@@ -109,13 +110,18 @@ async def one_request(port: int, *, demand: float = 0.0, source: str = "127.0.0.
 class LoadGenerator:
     """Sends `traffic`'s requests to 127.0.0.1:`port` on time; `outcomes` holds what came back."""
 
-    def __init__(self, traffic: Traffic, *, port: int, timeout: float, clients: int) -> None:
+    def __init__(self, traffic: Traffic, *, port: int, timeout: float, clients: int,
+                 keep: int | None = None) -> None:
+        """`keep`: remember only the last `keep` outcomes and lateness figures (a live run that
+        may go on for hours); None keeps them all (a headless run, bounded by its duration)."""
         self.traffic = traffic
         self.port = port
         self.timeout = timeout + TIMEOUT_MARGIN
         self.addresses = [client_address(i) for i in range(clients)]
-        self.outcomes: list[Outcome] = []
-        self.lateness: list[float] = []
+        self.outcomes: list[Outcome] | deque[Outcome] = [] if keep is None else deque(maxlen=keep)
+        self.lateness: list[float] | deque[float] = [] if keep is None else deque(maxlen=keep)
+        self.ok = 0  # successes so far (the outcomes kept may be fewer)
+        self.failed = 0
         self.sent = 0
         self.capped = 0  # arrivals the in-flight cap refused
         self.in_flight = 0
@@ -220,6 +226,10 @@ class LoadGenerator:
                 transport.abort()
             self.in_flight -= 1
         self.outcomes.append(Outcome(planned, sent, loop.time() - self.t0, status, server, kind, client))
+        if kind == OK:
+            self.ok += 1
+        else:
+            self.failed += 1
 
     async def drain(self, wait: float) -> int:
         """Stop sending; wait up to `wait` seconds for the requests in flight. Returns how many

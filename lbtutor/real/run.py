@@ -87,6 +87,7 @@ class RealRun:
         self._tasks: list[asyncio.Task] = []
         self._timers: list[asyncio.TimerHandle] = []
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.keep: int | None = None  # outcomes the generator remembers (None: all of them)
 
     # ---------------------------------------------------------------- start and stop
     async def start(self) -> None:
@@ -109,7 +110,7 @@ class RealRun:
         self.generator = LoadGenerator(
             Traffic(rate=s.rate, service_dist=s.service_dist, service_mean=1.0 / s.service_rate,
                     clients=s.clients, seed=s.seed),
-            port=self.balancer.port, timeout=s.request_timeout, clients=s.clients)
+            port=self.balancer.port, timeout=s.request_timeout, clients=s.clients, keep=self.keep)
 
     async def _first_checks(self) -> None:
         """HAProxy starts each server "UP 1/3" (one failed check from DOWN) until its first check
@@ -141,16 +142,18 @@ class RealRun:
         """Seconds since the run started (0 before)."""
         return 0.0 if self.t0 is None else self.loop.time() - self.t0
 
-    def begin(self, duration: float = math.inf) -> None:
-        """t = 0: the generator starts, the watchers start, breaks and heals are scheduled."""
+    def begin(self, duration: float = math.inf, *, schedule: bool = True) -> None:
+        """t = 0: the generator starts, the watchers start, and (with `schedule`) the setup's
+        breaks and heals are set for their times."""
         self.t0 = self.loop.time() + 0.01
         self.t0_monotonic = time.monotonic() + (self.t0 - self.loop.time())
         self.t0_wall = time.time() + (self.t0 - self.loop.time())
         self.generator.start(self.t0, duration)
         self._tasks.append(self.loop.create_task(self._watch()))
         self._tasks.append(self.loop.create_task(self._watch_backends()))
-        for ev in sorted((*self.setup.breaks, *self.setup.heals), key=lambda e: e.at):
-            self._timers.append(self.loop.call_at(self.t0 + ev.at, self._spawn_event, ev))
+        if schedule:
+            for ev in sorted((*self.setup.breaks, *self.setup.heals), key=lambda e: e.at):
+                self._timers.append(self.loop.call_at(self.t0 + ev.at, self._spawn_event, ev))
 
     def _spawn_event(self, ev: Break | Heal) -> None:
         if isinstance(ev, Break):

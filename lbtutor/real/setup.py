@@ -212,3 +212,40 @@ def _seconds(text: str, flag: str, whole: str) -> float:
     if not math.isfinite(value):
         raise ConfigError(f"{flag} {whole!r}: {text!r} is not a number of seconds")
     return value
+
+
+def from_lab(lab, balancer: str = "haproxy") -> tuple[RealSetup, list[str]]:
+    """The real setup of a lab sandbox's setup (`lbtutor.sim.presets.LabSetup`), and a sentence
+    for each thing the real run cannot carry over (it sends Poisson traffic to equal machines)."""
+    shape = lab.shape
+    notes = []
+    weights = []
+    breaks = []
+    for i, server in enumerate(lab.servers):
+        w = max(1, min(MAX_WEIGHT, round(server.weight)))
+        if w != server.weight:
+            notes.append(f"weights are whole numbers on a real balancer: {server.weight:g} became {w}")
+        weights.append(w)
+        name = server_name(i)
+        if server.down:
+            breaks.append(Break(name, "refuse", 0.0))
+        elif server.speed < 1:
+            breaks.append(Break(name, "slow", 0.0, round(1 / server.speed, 2)))
+        elif server.speed > 1:
+            notes.append(f"{name} is {server.speed:g}x faster in the lab; real backends serve at one speed")
+    if shape.queue_limit:
+        notes.append("queue limits are not carried over: the real backends queue every request")
+    if shape.bursts is not None or shape.long_fraction:
+        notes.append("the real generator sends plain Poisson traffic: bursts and long-lived connections stay in the lab")
+    if shape.zipf:
+        notes.append("every client sends alike here (no Zipf skew)")
+    rate = min(lab.arrival_rate, MAX_RATE)
+    if rate < lab.arrival_rate:
+        notes.append(f"the rate is capped at {MAX_RATE:,.0f} req/s")
+    setup = RealSetup(
+        balancer=balancer, algorithm=lab.algorithms[0], weights=tuple(weights[:MAX_SERVERS]),
+        workers=min(shape.workers, MAX_WORKERS), arrival_rate=rate, service_rate=shape.service_rate,
+        service_dist=lab.service_dist, clients=min(shape.clients, MAX_CLIENTS), seed=lab.seed,
+        breaks=tuple(breaks),
+    )
+    return setup.validate(), list(dict.fromkeys(notes))

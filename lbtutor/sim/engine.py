@@ -231,6 +231,10 @@ class Simulation:
         self._arrival_generation += 1  # memoryless: redrawing the next gap from now is exact
         self._schedule_arrival()
 
+    def pause_arrivals(self) -> None:
+        """No more arrivals until `set_arrival_rate` is called again (the pending one is void)."""
+        self._arrival_generation += 1
+
     @property
     def arrival_rate(self) -> float:
         return self.traffic.rate

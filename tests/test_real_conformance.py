@@ -5,17 +5,14 @@ the very same requests (same seed, same Traffic) beside each real run."""
 from __future__ import annotations
 
 import asyncio
-import random
 from collections import defaultdict
 
 import pytest
 from real_runs import needs_haproxy, needs_nginx, run_both
 
-from lbtutor.real.run import RealRun
+from lbtutor.real.beside import sim_pick_order
+from lbtutor.real.headless import pick_order
 from lbtutor.real.setup import RealSetup
-from lbtutor.sim.balancers import WeightedRoundRobin
-from lbtutor.sim.config import ServerSpec
-from lbtutor.sim.server import Server
 
 BALANCERS = [pytest.param("haproxy", marks=needs_haproxy), pytest.param("nginx", marks=needs_nginx)]
 QUICK = {"check_interval": 0.5}  # HAProxy's clock starts after its first checks: keep them quick
@@ -70,32 +67,20 @@ def test_mean_latency_at_60_percent_load_is_within_15_percent_of_the_simulator(r
 
 def smooth_order(weights: list[int], n: int) -> list[str]:
     """The simulator's weighted round robin picking n times over servers of `weights`."""
-    servers = [Server(ServerSpec(f"s{i + 1}", weight=w), i) for i, w in enumerate(weights)]
-    wrr = WeightedRoundRobin(random.Random(1))
-    wrr.pool_changed(servers)
-    return [wrr.pick(None, servers).name for _ in range(n)]
-
-
-async def _order(setup: RealSetup, n: int) -> list[str]:
-    run = RealRun(setup)
-    try:
-        await run.start()
-        return await run.pick_order(n)
-    finally:
-        await run.close()
+    return sim_pick_order("weighted-round-robin", weights, n)
 
 
 @needs_nginx
 def test_nginx_picks_5_1_1_in_exactly_the_simulators_smooth_order():
     setup = setup_for("nginx", algorithm="weighted-round-robin", weights=(5, 1, 1))
-    order = asyncio.run(_order(setup, 21))
+    order = asyncio.run(pick_order(setup, 21))
     assert order[:7] == ["s1", "s1", "s2", "s1", "s3", "s1", "s1"]
     assert order == smooth_order([5, 1, 1], 21)
 
 
 @needs_haproxy
 def test_haproxy_picks_5_1_1_in_cycles_of_seven_with_its_own_order():
-    order = asyncio.run(_order(setup_for("haproxy", algorithm="weighted-round-robin", weights=(5, 1, 1)), 21))
+    order = asyncio.run(pick_order(setup_for("haproxy", algorithm="weighted-round-robin", weights=(5, 1, 1)), 21))
     for start in range(0, 21, 7):
         cycle = order[start:start + 7]
         assert sorted(cycle) == ["s1"] * 5 + ["s2", "s3"], order

@@ -97,7 +97,32 @@ class LabBlock:
         return SimConfig(algorithm=chosen, seed=self.seed, **values).validate()
 
 
-Segment = str | LabBlock | CheckBlock
+REAL_SHOWS = ("lab", "pick-order")
+REAL_SETUP_KEYS = (
+    "algorithm", "servers", "weights", "workers", "arrival_rate", "service_rate", "service_dist",
+    "clients", "check", "check_interval", "check_timeout", "fall", "rise", "slowstart", "max_fails",
+    "fail_timeout", "request_timeout", "seed",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RealBlock:
+    """A lab on a real balancer (`lbtutor.real`): `show = "lab"` runs the setup on it with the
+    simulator beside (the simulator alone, saying so, when the balancer is not installed);
+    `show = "pick-order"` asks each balancer in `balancers` for `requests` picks in a row, beside
+    the simulator's order. `setup` holds the RealSetup keys the block gives."""
+
+    title: str
+    look_for: str
+    line: int
+    balancers: tuple[str, ...]
+    show: str = "lab"
+    target: str = "s1"  # the server the block's break and heal buttons act on
+    requests: int = 14
+    setup: dict = field(default_factory=dict, hash=False)
+
+
+Segment = str | LabBlock | CheckBlock | RealBlock
 
 
 @dataclass(frozen=True)
@@ -249,6 +274,9 @@ def _unloadable(directory: Path, message: str) -> Course:
 
 FRONT_MATTER_KEYS = {"id": "a string", "section": "an integer", "title": "a string", "minutes": "an integer"}
 LAB_KEYS = ("title", "look_for", "scenario", "set", "algorithms", *ENGINE_KEYS, "seed", "speed")
+REAL_KEYS = ("title", "look_for", "balancer", "show", "target", "requests", *REAL_SETUP_KEYS)
+REAL_INT_KEYS = frozenset({"servers", "workers", "clients", "fall", "rise", "max_fails", "seed"})
+REAL_STR_KEYS = frozenset({"algorithm", "service_dist", "check"})
 CHECK_KEYS = ("question", "answer", "options")
 OPTION_KEYS = ("key", "text", "explain")
 LESSON_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -281,7 +309,7 @@ class _StepDraft:
     segments: list = field(default_factory=list)
     text: list[str] = field(default_factory=list)
     checks: int = 0
-    blocks: int = 0  # lab/check fences, valid or not
+    blocks: int = 0  # lab/check/real fences, valid or not
 
     def flush(self) -> None:
         chunk = _trim_blank_lines(self.text)
@@ -320,7 +348,7 @@ def _parse_lesson(path: Path) -> _Parsed:
         if fence:
             marker, info = fence.group(1), fence.group(2)
             close = _find_fence_close(lines, i + 1, marker)
-            kind = info if info in ("lab", "check") else None
+            kind = info if info in ("lab", "check", "real") else None
             if close is None:
                 what = f"```{kind} block" if kind else "code fence"
                 problems.append(Problem(path, lineno, f"{what} opened here is never closed (add a line with {marker})"))
@@ -469,6 +497,8 @@ def _parse_block(path, kind, body, fence_line, lesson_id, step, problems):
     if kind == "check":
         step.checks += 1
         block = _check_block(data, problem, f"{lesson_id}#{step.slug}/{step.checks}", fence_line)
+    elif kind == "real":
+        block = _real_block(data, problem, fence_line)
     else:
         block = _lab_block(data, problem, fence_line)
     problems.extend(found)
@@ -647,6 +677,78 @@ def _lab_block(data, problem, fence_line):
         config=config,
         seed=seed,
         speed=float(speed),
+    )
+
+
+def _real_block(data, problem, fence_line):
+    """A ```real block, checked by the very rules `lbtutor real` applies (lbtutor.real.setup)."""
+    from lbtutor.real.algorithms import Unsupported
+    from lbtutor.real.setup import RealSetup
+
+    unknown_keys(data, REAL_KEYS, problem)
+    ok = True
+    for key in ("title", "look_for"):
+        if key not in data:
+            problem(f'needs "{key}"' + (": one sentence that says what to watch" if key == "look_for" else ""))
+            ok = False
+        elif not nonempty_str(data[key]):
+            problem(f'"{key}" must be a non-empty string (got {type_name(data[key])})', key)
+            ok = False
+    show = data.get("show", "lab")
+    if show not in REAL_SHOWS:
+        problem(f'"show" must be one of {", ".join(REAL_SHOWS)} (got {show!r})', "show")
+        return None
+    balancer = data.get("balancer", "haproxy")
+    balancers = balancer if isinstance(balancer, list) else [balancer]
+    if not balancers or not all(b in ("haproxy", "nginx") for b in balancers) or (
+            show == "lab" and isinstance(balancer, list)):
+        what = "haproxy or nginx" + (", or a list of them" if show == "pick-order" else "")
+        problem(f'"balancer" must be {what} (got {balancer!r})', "balancer")
+        return None
+    requests = data.get("requests", 14)
+    if not is_int(requests) or not 1 <= requests <= 100:
+        problem(f'"requests" must be a whole number from 1 to 100 (got {requests!r})', "requests")
+        ok = False
+    values = {k: data[k] for k in REAL_SETUP_KEYS if k in data}
+    for key, value in values.items():
+        if key in REAL_INT_KEYS and not is_int(value):
+            problem(f'"{key}" must be a whole number (got {type_name(value)})', key)
+            return None
+        if key in REAL_STR_KEYS and not isinstance(value, str):
+            problem(f'"{key}" must be a string (got {type_name(value)})', key)
+            return None
+        if key not in REAL_INT_KEYS | REAL_STR_KEYS | {"weights"} and not is_number(value):
+            problem(f'"{key}" must be a number (got {type_name(value)})', key)
+            return None
+    if "weights" in values:
+        if not isinstance(values["weights"], list) or not all(is_int(w) for w in values["weights"]):
+            problem(f'"weights" must be a list of whole numbers (got {values["weights"]!r})', "weights")
+            return None
+        values["weights"] = tuple(values["weights"])
+    setup = None
+    for name in balancers:
+        given = frozenset(k for k in values if k not in ("algorithm", "servers", "weights", "workers",
+                                                        "arrival_rate", "service_rate", "service_dist",
+                                                        "clients", "seed", "request_timeout"))
+        try:
+            setup = RealSetup(balancer=name, given=given, **values).validate()
+        except Unsupported as exc:
+            problem(str(exc), *(("algorithm",) if "algorithm" in values else ()))
+            return None
+        except ConfigError as exc:
+            message = str(exc)
+            key = next((k for k in values if k.replace("_", "-") in message or k in message), None)
+            problem(message, *((key,) if key else ()))
+            return None
+    target = data.get("target", "s1")
+    if setup is not None and target not in setup.names:
+        problem(f'"target" must name a server: {", ".join(setup.names)} (got {target!r})', "target")
+        ok = False
+    if not ok:
+        return None
+    return RealBlock(
+        title=data["title"], look_for=data["look_for"], line=fence_line, balancers=tuple(balancers),
+        show=show, target=target, requests=requests, setup=values,
     )
 
 

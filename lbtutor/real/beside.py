@@ -167,3 +167,18 @@ def beside_run(setup: RealSetup, *, actions: list[tuple[str, str, float, float]]
 def simulate(setup: RealSetup, *, duration: float, **kwargs) -> dict:
     """The simulated side of a run, in the report's shape."""
     return beside_run(setup, duration=duration, **kwargs).result(duration)
+
+
+def sim_pick_order(algorithm: str, weights: list[int], n: int, seed: int = 1) -> list[str]:
+    """The servers the simulator's balancer picks for `n` requests in a row with nothing in
+    flight (the pick order a real balancer shows to requests sent one at a time)."""
+    import random
+
+    from lbtutor.sim.balancers import make_balancer
+    from lbtutor.sim.config import ServerSpec, server_name
+    from lbtutor.sim.server import Request, Server
+
+    servers = [Server(ServerSpec(server_name(i), weight=float(w)), i) for i, w in enumerate(weights)]
+    balancer = make_balancer(SIM_ALGORITHM.get(algorithm, algorithm), random.Random(seed))
+    balancer.pool_changed(servers)
+    return [balancer.pick(Request(i, 0.0, 0.0, 0, i), servers).name for i in range(n)]

@@ -40,6 +40,16 @@ async def run_for_real(setup: RealSetup) -> RealRun:
     return run
 
 
+async def pick_order(setup: RealSetup, n: int) -> list[str]:
+    """The servers the real balancer picks for `n` requests sent one after another."""
+    run = RealRun(setup)
+    try:
+        await run.start()
+        return await run.pick_order(n)
+    finally:
+        await run.close()
+
+
 def beside_of(run: RealRun) -> beside.BesideRun:
     """The simulator run on the same setup, the same requests, the actions at the same times and
     the probes in the same phase as the finished real run."""

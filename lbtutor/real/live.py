@@ -21,7 +21,7 @@ from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from lbtutor.real import algorithms
+from lbtutor.real import algorithms, report
 from lbtutor.real.backends import BackendError
 from lbtutor.real.beside import BesideRun
 from lbtutor.real.binaries import BalancerMissing, require
@@ -65,6 +65,8 @@ class LiveFrame:
     sim_health: dict[str, bool]  # the simulator's balancer: server in rotation?
     log: tuple[str, ...]
     generator: dict = field(default_factory=dict)
+    real_events: tuple[dict, ...] = ()  # each break and heal with when the balancer noticed
+    sim_events: tuple[dict, ...] = ()  # the same in the simulator, with its worst-case bound
 
 
 class LiveLab:
@@ -295,7 +297,23 @@ class LiveLab:
             rate=self.setup.rate, paused=self.paused, real=real, views=views or {},
             modes=dict(self.modes), sim=sim.snapshot(), sim_health=sim_health,
             log=tuple(self.log), generator=gen,
+            real_events=tuple(self._real_events()), sim_events=tuple(self._sim_events()),
         )
+
+    def _real_events(self) -> list[dict]:
+        run = self.run
+        if run is None:
+            return []
+        transitions = {n: [(x.at, x.up) for x in t.transitions] for n, t in run.tracks.items()}
+        return report.events([(a.server, a.action, a.at) for a in run.actions], transitions)
+
+    def _sim_events(self) -> list[dict]:
+        rows = report.events(self.beside.actions, self.beside.transitions)
+        bound = getattr(self.beside.health, "detection_bound", None)
+        for row in rows:
+            if bound is not None and row["action"] in ("refuse", "hang", "app-error"):
+                row["bound"] = bound(row["action"])
+        return rows
 
     def _log_transitions(self) -> None:
         """A line for each time the real balancer or the simulator took a server out or back."""

@@ -111,6 +111,8 @@ class RealBlockView(Vertical):
     def on_mount(self) -> None:
         self.border_title = f"Real lab: {self.block.title}"
         self.query_one(".real-rows").display = False
+        self.query_one(".real-counts").display = False
+        self.query_one(".real-result").display = self.block.show == "pick-order"
 
     def _where(self) -> str:
         lines = []
@@ -141,7 +143,8 @@ class RealBlockView(Vertical):
             return
         self.live = LiveLab(block_setup(self.block, self.balancer), real=self.installed[self.balancer])
         self.live.start()
-        self.query_one(".real-rows").display = True
+        for part in (".real-rows", ".real-counts", ".real-result"):
+            self.query_one(part).display = True
         self._timer = self.set_interval(REDRAW, self.draw)
         self._buttons(running=True)
 

@@ -11,6 +11,7 @@ import asyncio
 import json
 import signal
 import sys
+import textwrap
 
 from lbtutor.sim.config import SERVICE_DISTS, ConfigError
 
@@ -24,13 +25,12 @@ def add_parser(sub) -> None:
     p = sub.add_parser(
         "real",
         help="the lab on a real HAProxy or nginx on this machine, beside the simulator",
-        description=(
+        description=textwrap.fill(
             "Run real backends on 127.0.0.1 behind a real HAProxy or nginx, feed them open-loop "
             "Poisson traffic, and run the simulator on the same setup beside it. With --json, "
             "--duration, --break or --heal it runs headless (a table; one JSON object with --json); "
-            "--print-config prints the balancer's config; otherwise it opens the real lab.\n\n"
-            "Algorithms:\n" + algorithms.mapping_help()
-        ),
+            "--print-config prints the balancer's config; otherwise it opens the real lab.", 78)
+        + "\n\nAlgorithms:\n" + algorithms.mapping_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--balancer", default="haproxy", metavar="NAME",

@@ -35,10 +35,14 @@ from lbtutor.sim.snapshot import ServerView, Snapshot
 
 REFRESH = 0.1  # seconds between two frames
 WINDOW = 10.0  # seconds the live percentiles and throughput cover (as the lab's)
-UTIL_WINDOW = 2.0  # seconds a server's utilisation is averaged over
+UTIL_WINDOW = WINDOW  # seconds a server's utilisation is averaged over (as the simulator's bars)
 KEEP = 50_000  # outcomes a live generator remembers
 LOG_LINES = 200
 MODE_STATES = {"ok": HEALTHY, "refuse": DOWN, "hang": "hang", "app-error": "500s", "slow": "slow"}
+RELOADED = {  # what a reload does to the balancer's view of its servers
+    "haproxy": "HAProxy reloaded: a new process, which starts every server UP and checks it afresh",
+    "nginx": "nginx reloaded: new workers, which have forgotten every failure",
+}
 ACTION_WORDS = {
     "refuse": "refuses connections (its process is gone)",
     "hang": "hangs: it accepts connections and never answers",
@@ -214,7 +218,7 @@ class LiveLab:
             self.setup = self.setup.with_changes(algorithm=slug)
         self.beside.sim.advance_to(self.now())
         self.beside.set_algorithm(slug)
-        what = f"{self.setup.balancer} reloaded" if self.run else "the simulator switched"
+        what = (RELOADED[self.setup.balancer] if self.run else "the simulator switched")
         self.log.append(f"{self.now():6.1f} s  algorithm {slug} ({what})")
 
     def set_weight(self, name: str, weight: int) -> Future:
@@ -230,7 +234,8 @@ class LiveLab:
             self.setup = self.setup.with_changes(weights=tuple(weights))
         self.beside.sim.advance_to(self.now())
         self.beside.sim.set_weight(name, float(weight))
-        self.log.append(f"{self.now():6.1f} s  {name} weight {weight}")
+        what = f" ({RELOADED[self.setup.balancer]})" if self.run else ""
+        self.log.append(f"{self.now():6.1f} s  {name} weight {weight}{what}")
 
     def set_rate(self, rate: float) -> Future:
         return self._submit(self._set_rate(rate))

@@ -44,7 +44,7 @@ def test_weighted_round_robin_5_3_2_gives_each_server_its_weight_within_one_cycl
 
 @pytest.fixture(scope="module", params=BALANCERS)
 def round_robin_at_60(request):
-    return run_both(setup_for(request.param, algorithm="round-robin", duration=2.0))
+    return run_both(setup_for(request.param, algorithm="round-robin", duration=1.5))
 
 
 def test_round_robin_gives_every_server_the_same_count_to_one_request(round_robin_at_60):

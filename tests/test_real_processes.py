@@ -4,6 +4,7 @@ cannot start leaves nothing behind, and a reload under traffic drops no request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -53,8 +54,9 @@ def test_sigkill_of_lbtutor_real_leaves_no_process_and_no_temp_dir(balancer, tmp
     assert wait_for(lambda: not any(tmp_path.iterdir()), 5), list(tmp_path.iterdir())
 
 
-@pytest.mark.parametrize("balancer", BALANCERS)
-def test_a_taken_port_is_one_clear_line_and_nothing_is_left_running(balancer, tmp_path, monkeypatch, capsys):
+@needs_haproxy  # nginx says the same in its own words, after retrying its bind for 2.5 s
+def test_a_taken_port_is_one_clear_line_and_nothing_is_left_running(tmp_path, monkeypatch, capsys):
+    balancer = "haproxy"
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))
     taken.listen()
@@ -86,9 +88,9 @@ async def _reload_under_traffic(setup: RealSetup) -> tuple[RealRun, dict]:
     try:
         await run.start()
         run.begin(setup.duration)
-        await asyncio.sleep(0.8)
+        await asyncio.sleep(0.6)
         await run.reconfigure(algorithm="least-connections")
-        await asyncio.sleep(0.8)
+        await asyncio.sleep(0.6)
         await run.reconfigure(algorithm="weighted-round-robin", weights=(5, 1, 1, 1))
         await asyncio.sleep(max(0.0, run.t0 + setup.duration - run.loop.time()))
         run.end = setup.duration
@@ -101,11 +103,35 @@ async def _reload_under_traffic(setup: RealSetup) -> tuple[RealRun, dict]:
 @pytest.mark.parametrize("balancer", BALANCERS)
 def test_changing_algorithm_and_weights_reloads_the_balancer_without_dropping_a_request(balancer):
     extra = {"check_interval": 0.5} if balancer == "haproxy" else {}
-    setup = RealSetup(balancer=balancer, duration=2.6, arrival_rate=300.0, **extra).validate()
+    setup = RealSetup(balancer=balancer, duration=2.0, arrival_rate=300.0, **extra).validate()
     run, result = asyncio.run(_reload_under_traffic(setup))
     assert run.balancer.reloads == 2
     assert result["failed"] == 0 and result["requests"]["unfinished"] == 0
-    assert result["requests"]["ok"] == result["requests"]["sent"] > 600
+    assert result["requests"]["ok"] == result["requests"]["sent"] > 450
     # the last config is in force: weighted round robin 5,1,1,1 gives s1 five turns in eight
-    late = [o.server for o in run.generator.outcomes if o.planned > 1.9 and o.kind == "ok"]
+    late = [o.server for o in run.generator.outcomes if o.planned > 1.4 and o.kind == "ok"]
     assert late.count("s1") / len(late) == pytest.approx(5 / 8, abs=0.05)
+
+
+async def test_close_returns_even_when_a_watcher_swallows_its_cancellation():
+    # Python 3.11's wait_for can swallow a cancellation that lands as its inner future finishes;
+    # a watcher loop cancelled that way must still stop, or close() never returns (seen twice)
+    class SwallowingBalancer:
+        def __init__(self) -> None:
+            self.waiting = asyncio.Event()
+
+        async def view(self):
+            self.waiting.set()
+            with contextlib.suppress(asyncio.CancelledError):  # swallowed, as wait_for did
+                await asyncio.sleep(1.0)
+            return {}
+
+    run = RealRun(RealSetup().validate(), poll=0.0)
+    run.loop = asyncio.get_running_loop()
+    run.balancer = SwallowingBalancer()
+    run._tasks.append(run.loop.create_task(run._watch()))
+    await run.balancer.waiting.wait()  # the cancellation will land inside view()
+    started = time.monotonic()
+    await asyncio.wait_for(run.close(), 10)
+    assert time.monotonic() - started < 2.0
+    assert run._tasks == []

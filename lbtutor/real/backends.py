@@ -7,7 +7,7 @@ import contextlib
 import json
 import sys
 
-from lbtutor.real.ownership import Ownership
+from lbtutor.real.ownership import Ownership, within
 
 START_TIMEOUT = 15.0  # seconds for the backends' process to bind and say so
 BREAK_MODES = ("refuse", "hang", "app-error", "slow")  # what --break NAME=MODE@T accepts
@@ -41,7 +41,7 @@ class Backends:
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
         try:
-            line = await asyncio.wait_for(self.proc.stdout.readline(), START_TIMEOUT)
+            line = await within(START_TIMEOUT, self.proc.stdout.readline())
         except TimeoutError:
             raise BackendError(f"the backends did not start within {START_TIMEOUT:g} s") from None
         if not line:
@@ -60,7 +60,7 @@ class Backends:
             try:
                 self._writer.write(json.dumps(command).encode() + b"\n")
                 await self._writer.drain()
-                line = await asyncio.wait_for(self._reader.readline(), 5.0)
+                line = await within(5.0, self._reader.readline())
             except (ConnectionError, TimeoutError) as exc:
                 raise BackendError(f"the backends stopped answering ({exc.__class__.__name__})") from None
         if not line:

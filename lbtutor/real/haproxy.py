@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from lbtutor.real import algorithms
 from lbtutor.real.binaries import require, version
-from lbtutor.real.ownership import Ownership
+from lbtutor.real.ownership import Ownership, within
 from lbtutor.real.setup import RealSetup
 
 START_TIMEOUT = 10.0
@@ -195,20 +195,20 @@ class HAProxy:
 
     async def _reap(self, old: asyncio.subprocess.Process) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(old.wait(), self.setup.request_timeout + 5)
+            await within(self.setup.request_timeout + 5, old.wait())
         await self.owner.stop(old)
         if old in self.leaving:
             self.leaving.remove(old)
 
     async def _stats_answer(self, command: str = "show stat") -> str | None:
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(self.socket), CONNECT_TIMEOUT)
+            reader, writer = await within(CONNECT_TIMEOUT, asyncio.open_unix_connection(self.socket))
         except (OSError, TimeoutError):
             return None
         try:
             writer.write(command.encode() + b"\n")
             await writer.drain()
-            data = await asyncio.wait_for(reader.read(), CONNECT_TIMEOUT)
+            data = await within(CONNECT_TIMEOUT, reader.read())
         except (OSError, TimeoutError):
             return None
         finally:
@@ -242,7 +242,7 @@ async def _last_line(proc: asyncio.subprocess.Process) -> str:
     if proc.stderr is None:
         return f"exit status {proc.returncode}"
     try:
-        err = await asyncio.wait_for(proc.stderr.read(), 2.0)
+        err = await within(2.0, proc.stderr.read())
     except TimeoutError:
         err = b""
     lines = [ln.strip() for ln in err.decode(errors="replace").splitlines() if ln.strip()]

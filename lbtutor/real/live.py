@@ -27,6 +27,7 @@ from lbtutor.real.beside import BesideRun
 from lbtutor.real.binaries import BalancerMissing, require
 from lbtutor.real.haproxy import BalancerFailed, ServerStatus
 from lbtutor.real.loadgen import OK
+from lbtutor.real.ownership import within
 from lbtutor.real.run import RealRun
 from lbtutor.real.setup import RealSetup
 from lbtutor.sim.metrics import jain_index, max_over_mean, summarize
@@ -125,7 +126,7 @@ class LiveLab:
             while not self._stop.is_set():
                 self._refresh()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), REFRESH)
+                    await within(REFRESH, self._stop.wait())
         finally:
             self.state = "stopped"
             if self.run is not None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from lbtutor.real import algorithms
 from lbtutor.real.binaries import require, version
 from lbtutor.real.haproxy import BalancerFailed, ServerStatus, _drain, _last_line
-from lbtutor.real.ownership import Ownership
+from lbtutor.real.ownership import Ownership, within
 from lbtutor.real.setup import RealSetup
 
 START_TIMEOUT = 10.0
@@ -263,7 +263,7 @@ def _without_prefix(message: str) -> str:
 
 async def _accepts(port: int) -> bool:
     try:
-        _reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 0.5)
+        _reader, writer = await within(0.5, asyncio.open_connection("127.0.0.1", port))
     except (OSError, TimeoutError):
         return False
     writer.close()

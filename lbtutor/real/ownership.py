@@ -75,6 +75,14 @@ shutil.rmtree(tmp, ignore_errors=True)
 """
 
 
+async def within(seconds: float, awaitable):
+    """`await awaitable`, or TimeoutError after `seconds`. Not asyncio.wait_for: in Python 3.11 a
+    wait_for whose inner future finishes as it is cancelled swallows the cancellation, and a
+    watcher loop cancelled that way polls on forever (a run's close then never returned)."""
+    async with asyncio.timeout(seconds):
+        return await awaitable
+
+
 class Ownership:
     """A temp dir and the process groups started for one real run."""
 
@@ -118,11 +126,11 @@ class Ownership:
         if proc.returncode is None:
             _signal_group(proc.pid, signal.SIGTERM)
             try:
-                await asyncio.wait_for(proc.wait(), grace)
+                await within(grace, proc.wait())
             except TimeoutError:
                 _signal_group(proc.pid, signal.SIGKILL)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(proc.wait(), grace)
+                    await within(grace, proc.wait())
         # the leader is gone; anything it left in its group goes too
         _signal_group(proc.pid, signal.SIGKILL)
         self._tell(f"-{proc.pid}")

@@ -88,6 +88,7 @@ class RealRun:
         self._timers: list[asyncio.TimerHandle] = []
         self.loop: asyncio.AbstractEventLoop | None = None
         self.keep: int | None = None  # outcomes the generator remembers (None: all of them)
+        self._closing = False
 
     # ---------------------------------------------------------------- start and stop
     async def start(self) -> None:
@@ -124,12 +125,13 @@ class RealRun:
 
     async def close(self) -> None:
         """Stop everything this run started and remove its temp dir (safe to call twice)."""
+        self._closing = True  # the watcher loops end even if a cancellation goes astray
         for timer in self._timers:
             timer.cancel()
         for task in self._tasks:
             task.cancel()
         if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await asyncio.wait(self._tasks, timeout=5.0)
         self._tasks.clear()
         if self.generator is not None and self.generator.in_flight:
             with contextlib.suppress(Exception):
@@ -205,7 +207,7 @@ class RealRun:
 
     # ---------------------------------------------------------------- watching
     async def _watch(self) -> None:
-        while True:
+        while not self._closing:
             with contextlib.suppress(OSError):
                 await self._read_view()
             await asyncio.sleep(self.poll)
@@ -226,7 +228,7 @@ class RealRun:
                 track.up = status.up
 
     async def _watch_backends(self) -> None:
-        while True:
+        while not self._closing:
             with contextlib.suppress(Exception):
                 await self._read_backends()
             await asyncio.sleep(STATS_EVERY)

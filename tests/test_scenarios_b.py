@@ -286,9 +286,12 @@ def test_a_newcomer_that_is_not_cold_does_no_worse_without_slow_start():
 def test_l4_pins_busy_clients_and_runs_one_server_hot_while_l7_stays_level():
     m = metrics("l4-vs-l7")
     assert m["imbalance_l4"] > 1.5
-    assert m["imbalance_l7"] < 1.2  # per-request least connections; ~100 requests per slot
     assert m["imbalance_l4"] > m["imbalance_l7"] + 0.4
     assert m["mean_latency_l4"] > m["mean_latency_l7"]  # the hot server queues
+    # Without websockets (whose messages stay on one server at either layer) L7's round robin over
+    # requests gives every server the same count to within one per 5 s slot (~380 requests reach
+    # the servers: the cache answers 80% of /static).
+    assert metrics("l4-vs-l7", ws_fraction=0.0)["imbalance_l7"] <= 1 + 6 / 350
 
 
 def test_with_one_request_per_connection_l4_is_round_robin_over_requests():
@@ -296,6 +299,29 @@ def test_with_one_request_per_connection_l4_is_round_robin_over_requests():
     # (~500 requests over 6 servers), so the busiest is within 6/500 of the mean.
     m = metrics("l4-vs-l7", requests_per_connection=1, ws_fraction=0.0)
     assert m["imbalance_l4"] <= 1 + 6 / 450
+
+
+def test_by_default_only_the_layer_differs_so_with_nothing_for_l7_to_add_both_give_the_same_run():
+    # The fair comparison: the same six servers as one pool and round robin at both layers. With
+    # one request per connection, no websockets, no cache and no parsing, layer 7 has nothing of
+    # its own to add, and every request meets the same server at the same moment behind either.
+    m = metrics("l4-vs-l7", requests_per_connection=1, ws_fraction=0.0, cache_hit_ratio=0.0,
+                parse_ms=0.0, tls_ms=0.0)  # fmt: skip
+    assert m["mean_latency_l7"] == pytest.approx(m["mean_latency_l4"], rel=1e-9)
+    assert m["imbalance_l7"] == pytest.approx(m["imbalance_l4"], rel=1e-9)
+    assert m["utilization_l7"] == pytest.approx(m["utilization_l4"], rel=1e-9)
+    run = finished("l4-vs-l7")
+    assert len({id(p) for p in run.pools.values()}) == 1
+    assert len(run.pools["/api"].servers) == len(run.l4.servers) == 6
+    assert m["utilization_api_pool"] is None  # there is no /api pool to report
+
+
+def test_by_path_l7_splits_the_same_servers_into_three_pools_with_least_connections():
+    run = finished("l4-vs-l7", l7_routing="by-path")
+    sizes = {path: len(pool.servers) for path, pool in run.pools.items()}
+    assert sizes == {"/api": 4, "/static": 1, "/ws": 1}
+    assert {pool.balancer.slug for pool in run.pools.values()} == {"least-connections"}
+    assert [p.label.split(" (")[0] for p in run.panes()][2:] == ["L7 /api pool", "L7 /static pool", "L7 /ws pool"]
 
 
 def test_l7_pays_its_parse_and_tls_time_on_every_request():
@@ -318,13 +344,18 @@ def test_the_cache_answers_its_share_of_static_requests():
 
 
 def test_pool_utilisation_is_the_work_sent_over_the_workers_there():
-    # /api: 60% of 100 req/s x 200 ms = 12 worker-s/s over 4 servers x 4 workers = 0.75.
+    # By path: /api gets 60% of 100 req/s x 200 ms = 12 worker-s/s over 4 servers x 4 workers = 0.75.
     # ~7200 exponential demands: relative sd of the total sqrt(1/7200 + 1/7200) ~ 1.7%; 4 sd.
     # The L7 balancer: 100 req/s x 2 ms over 4 workers = 0.05 (fixed cost, Poisson count).
-    m = metrics("l4-vs-l7")
+    m = metrics("l4-vs-l7", l7_routing="by-path")
     assert m["utilization_api_pool"] == pytest.approx(0.75, rel=0.07)
     assert m["utilization_l7_balancer"] == pytest.approx(0.05, rel=0.05)
     assert m["utilization_static_pool"] < 0.01  # only cache misses of 5 ms requests get there
+    # One pool (the default): the same /api work, plus /static (30 x 5 ms) and /ws (10 x 10 ms) at
+    # L4, or only the 20% of /static the cache misses at L7, over 6 servers x 4 workers.
+    m = metrics("l4-vs-l7")
+    assert m["utilization_l4"] == pytest.approx((12 + 0.15 + 0.1) / 24, rel=0.07)
+    assert m["utilization_l7"] == pytest.approx((12 + 0.03 + 0.1) / 24, rel=0.07)
 
 
 def notes_at(name: str, times: tuple[float, ...], **params) -> list[list[str]]:

@@ -274,7 +274,7 @@ def servers_question(load: int, per_server: int, target: float, qid: str = "dril
                f"{_fmt(exact)}{rounding}: {n} servers run at {100 * load / (n * per_server):.1f}% each.")  # fmt: skip
     prompt = (f"Each server handles {per_server} req/s at full load. How many servers keep "
               f"{load:,} req/s at or under {round(target * 100)}% utilisation?")  # fmt: skip
-    return _question(qid, "number", 7, prompt, "scaling#scaling-out", number=float(n), tolerance=0.0,
+    return _question(qid, "number", 7, prompt, "fundamentals#sizing-the-pool", number=float(n), tolerance=0.0,
                      unit="servers", explain=explain)  # fmt: skip
 
 

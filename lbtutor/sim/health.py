@@ -16,8 +16,10 @@ When the next probe starts is the `schedule`:
   * "after-completion", HAProxy's and Envoy's way: the next probe of a server starts `interval`
     after the previous one COMPLETED, so a probe that waits out its timeout stretches the spacing
     to interval + timeout;
-  * "fixed-rate", the Kubernetes kubelet's and AWS target groups' way: a probe starts every
-    `interval` whatever the previous one did (so the timeout must not exceed the interval).
+  * "fixed-rate", the Kubernetes kubelet's way (a ticker every periodSeconds): a probe starts
+    every `interval` whatever the previous one did (so the timeout must not exceed the interval).
+    AWS target groups also require the timeout to be shorter than the interval, but do not say
+    from which moment the interval counts.
 
 With `timeout=None` no check timeout is set and a probe may take the whole interval, as HAProxy
 does without `timeout check`. `fall` failures in a row take a server out of rotation; `rise`

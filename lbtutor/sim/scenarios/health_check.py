@@ -187,7 +187,7 @@ SCENARIO = Scenario(
               choices=(APP_ERROR, REFUSE, HANG, CRASH)),
         Param("schedule", AFTER_COMPLETION, "when the next probe starts: after-completion = interval "
               "after the previous probe finished (HAProxy, Envoy), fixed-rate = every interval "
-              "(Kubernetes probes, AWS target groups)", choices=(AFTER_COMPLETION, FIXED_RATE)),
+              "whatever the last probe did (Kubernetes kubelet probes)", choices=(AFTER_COMPLETION, FIXED_RATE)),
         Param("interval", 2.0, "time between two probes of the same server", min=0.1, max=60, unit="s"),
         Param("timeout", 1.0, "how long a probe waits for an answer before counting as failed; 0 = "
               "not set, so a probe may take the whole interval (HAProxy without timeout check)",

@@ -195,6 +195,18 @@ class ClaimSet:
 
         return REFERENCE.sub(substitute, text)
 
+    def answer_value(self, text: str, report: Callable[[str], None]):
+        """A number question's `answer = "{{id}}"`: that claim's stated value (else `text`, reported)."""
+        m = REFERENCE.fullmatch(text.strip())
+        claim = self.claims.get(m.group(1).strip()) if m else None
+        if claim is None:
+            known = ", ".join(self.claims) or "none in this file"
+            report(f'"answer" of a number question is a number, or "{{{{id}}}}" naming a claim of this file ({known}); '
+                   f"got {text!r}")
+            return 0  # reported: the question does not load, and its answer is not checked again
+        self.used.add(claim.id)
+        return claim.stated
+
     def render_toml(self, value, where: TomlLines, problems: list[Problem], *key):
         """A TOML string value rendered (its line from `where`); other values unchanged."""
         if not isinstance(value, str) or "{{" not in value:

@@ -188,6 +188,8 @@ def _question(path, where, n, q: dict, section: int, course: Course | None, prob
     options: list[Option] = []
     answers: list[str] = []
     if kind == "number":
+        if claims is not None and isinstance(q.get("answer"), str):  # answer = "{{id}}": the claim's stated value
+            q = {**q, "answer": claims.answer_value(q["answer"], lambda m: problem(m, "answer"))}
         number, tolerance, unit = _number_answer(q, problem)
         if not nonempty_str(explain):
             problem('a number question needs "explain": the worked answer', *(("explain",) if "explain" in q else ()))

@@ -101,6 +101,7 @@ class ClaimCache:
         self.stale = 0  # entries found that other simulator code made
         self.used: set[str] = set()
         self.measured = 0  # runs this check made (the rest came from the cache)
+        self.made: set[str] = set()  # keys this check measured anew or extended
         for path in read:
             for key, entry in _read_entries(path).items():
                 if entry.get("simulator") != self.sim_hash:
@@ -113,15 +114,23 @@ class ClaimCache:
         return self.entries.get(key)
 
     def put(self, key: str, source: dict, metrics: dict[str, list]) -> None:
+        if self.entries.get(key, {}).get("metrics") != metrics:
+            self.made.add(key)
         self.entries[key] = {"simulator": self.sim_hash, "source": source, "metrics": metrics}
 
     def save(self, path: Path | None = None, only_used: bool = False) -> Path | None:
-        """Write the fresh entries (only those this check used, with only_used) to `path` or `write`."""
+        """Write to `path` every entry this check used (only_used: a folder's own cache), or to the
+        user cache what this check measured, keeping the fresh entries already there."""
         target = path or self.write_path
         if target is None:
             return None
-        entries = {k: v for k, v in self.entries.items() if not only_used or k in self.used}
-        if not only_used and target.exists():  # keep what other folders' checks left there, if fresh
+        if only_used:
+            entries = {k: v for k, v in self.entries.items() if k in self.used}
+        else:
+            if not self.made:
+                return None  # nothing new: leave the file as it is
+            entries = {k: self.entries[k] for k in self.made}
+        if not only_used and target.exists():  # keep what earlier checks left there, if fresh
             for key, entry in _read_entries(target).items():
                 if entry.get("simulator") == self.sim_hash:
                     entries.setdefault(key, entry)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from lbtutor.sim.lab_repeat import REPEAT_SEEDS, repeat_duration, repeat_setup
+from lbtutor.sim.lab_repeat import REPEAT_BUDGET, REPEAT_SEEDS, repeat_duration, repeat_setup
 from lbtutor.sim.presets import LabSetup
 from lbtutor.sim.replications import Interval
-from lbtutor.sim.scenarios.base import MAX_REQUESTS
 from lbtutor.ui.app import make_app
 from lbtutor.ui.lab_commands import lab_commands
 from lbtutor.ui.screens.lab import LabScreen
@@ -49,11 +48,11 @@ def test_each_seed_keeps_the_sides_on_identical_traffic(rr_against_lc):
     assert rr_against_lc.figures["throughput"][0].n == 20
 
 
-def test_the_repeat_runs_as_long_as_the_run_on_screen_within_the_request_cap():
+def test_the_repeat_runs_as_long_as_the_run_on_screen_within_its_request_budget():
     setup = LabSetup.from_preset("identical", ("round-robin", "least-connections"))  # 64 req/s
     assert repeat_duration(setup, 10) == 60  # at least a simulated minute
-    assert repeat_duration(setup, 200) == 200
-    cap = MAX_REQUESTS / (REPEAT_SEEDS * 2 * 64)
+    assert repeat_duration(setup, 80) == 80
+    cap = REPEAT_BUDGET / (REPEAT_SEEDS * 2 * 64)  # about 98 s: 250,000 requests in all
     assert repeat_duration(setup, 10_000) == pytest.approx(cap)
 
 

@@ -9,6 +9,8 @@ clear winner on p99 at this load". The numbers come from lbtutor.sim.lab_repeat.
 
 from __future__ import annotations
 
+import contextlib
+
 from textual.content import Content
 from textual.worker import get_current_worker
 
@@ -64,22 +66,30 @@ class SeedRepeat(LabText):
         self.display = True
         self._redraw()
         self.call_after_refresh(self.scroll_visible, animate=False)
-        self.run_worker(lambda: self._work(setup, self._duration), thread=True, exclusive=True, group="seed-repeat")
+        self.run_worker(lambda: self._work(setup, self._duration), thread=True, exclusive=True, group="seed-repeat",
+                        exit_on_error=False)
 
     def _work(self, setup, duration: float) -> None:
         worker = get_current_worker()
+
+        def tell(callback, *args) -> None:
+            if worker.is_cancelled:
+                return
+            with contextlib.suppress(RuntimeError):  # the app closed while this ran: nobody is left to tell
+                self.app.call_from_thread(callback, *args)
+
         try:
             result = repeat_setup(
                 setup, duration,
-                progress=lambda done, total: self.app.call_from_thread(self._advanced, setup, done, total),
+                progress=lambda done, total: tell(self._advanced, setup, done, total),
                 cancelled=lambda: worker.is_cancelled,
             )  # fmt: skip
         except Cancelled:
             return
         except Exception as exc:  # a setup that cannot run must not take the lab down
-            self.app.call_from_thread(self._failed, setup, str(exc))
+            tell(self._failed, setup, str(exc))
             return
-        self.app.call_from_thread(self._finished, setup, result)
+        tell(self._finished, setup, result)
 
     def _advanced(self, setup, done: int, total: int) -> None:
         if setup is self.setup:

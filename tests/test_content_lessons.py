@@ -308,7 +308,7 @@ def test_a_bad_set_value_is_reported_at_its_key(tmp_path, settings, line, words)
 @pytest.mark.parametrize(
     ("scenario", "settings", "line", "words"),
     [
-        ("health-check", "interval = 1.0\ntimeout = 2.0", 16, "timeout=2 is not allowed; timeout must be at most interval"),
+        ("health-check", 'schedule = "fixed-rate"\ninterval = 1.0\ntimeout = 2.0', 17, "timeout=2 is not allowed; with schedule=fixed-rate timeout must be at most interval"),
         ("health-check", "recover_at = 50.0\nfail_at = 100.0", 15, "recover_at=50 is not allowed"),
         ("slow-start", "rate = 20.0\njoin_at = 130.0", 16, "join_at must be before the end of the run"),
         ("l4-vs-l7", "static_fraction = 0.8\nws_fraction = 0.3", 16, "static_fraction + ws_fraction must be at most 1"),

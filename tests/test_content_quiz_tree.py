@@ -192,6 +192,44 @@ def test_question_ids_are_unique_across_files(folder):
     assert any('question id "q-single" is already used at 02-algorithms.toml:3' in m for m in messages(problems))
 
 
+def test_a_question_names_the_terms_its_idea_needs_and_its_step_must_say_them(folder):
+    lesson = LESSON.replace("Text.", "Send each request to the server with the fewest open connections.")
+    (folder / "02-algorithms.md").write_text(lesson)
+    text = QUIZ.replace('answer = "b"', 'needs = ["Fewest   open connections", "least"]\nanswer = "b"', 1)
+    bank, problems = bank_with(folder, text)
+    assert problems == []  # case and runs of white space do not matter
+    assert bank.question("q-single").needs == ("Fewest   open connections", "least")
+
+
+@pytest.mark.parametrize(
+    ("needs", "words"),
+    [
+        ('["slow start"]', 'needs "slow start", but step "algorithms#least-connections" never says it'),
+        ('["conn"]', 'needs "conn", but step'),  # a term matches whole words, not the start of one
+        ('["the server"]', 'needs "the server", but step'),  # only the prose teaches: not a check's text
+        ("[]", '"needs" must be a non-empty list of terms'),
+        ('"slow start"', '"needs" must be a non-empty list of terms'),
+    ],
+)
+def test_a_question_whose_step_does_not_teach_what_it_needs_is_reported_at_its_line(folder, needs, words):
+    lesson = LESSON.replace("Text.", "Count open connections.\n\n```check\nquestion = \"Which is the server?\"\n"
+                            'answer = "a"\n[[options]]\nkey = "a"\ntext = "the server"\nexplain = "Yes."\n'
+                            '[[options]]\nkey = "b"\ntext = "B"\nexplain = "No."\n```')  # fmt: skip
+    (folder / "02-algorithms.md").write_text(lesson)
+    bank, problems = bank_with(folder, QUIZ.replace('answer = "b"', f"needs = {needs}\nanswer = \"b\"", 1))
+    path = folder / "quiz" / "02-algorithms.toml"
+    assert any(f"{path}:8:" in m and words in m for m in messages(problems)), messages(problems)
+    assert "q-single" not in [q.id for q in bank.questions]
+
+
+def test_every_bundled_question_names_what_it_needs_and_the_step_it_links_teaches_it():
+    course = load_course(lessons_dir())
+    bank, problems = load_quiz_bank(lessons_dir(), course)
+    assert problems == []
+    assert [q.id for q in bank.questions if not q.needs] == []
+    assert len(bank.questions) >= 130
+
+
 def test_validate_quiz_file_without_a_course_skips_links(folder):
     text = QUIZ.replace("algorithms#least-connections", "elsewhere#anything")
     (folder / "quiz" / "02-algorithms.toml").write_text(text)

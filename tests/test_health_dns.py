@@ -61,20 +61,88 @@ def test_probe_offsets_differ_between_servers_and_repeat_with_the_seed():
 # --------------------------------------------------------------------- detecting failures
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 @pytest.mark.parametrize(("interval", "fall"), [(2.0, 3), (5.0, 2), (1.0, 1)])
-def test_a_dead_process_is_ejected_after_fall_probes_each_waiting_out_the_timeout(seed, interval, fall):
-    # The first probe after the death is sent within one interval; fall - 1 more follow, the
-    # last one waits out the timeout: delay in ((fall-1) x interval, fall x interval] + timeout.
+def test_after_completion_each_probe_of_a_dead_host_waits_out_its_timeout_before_the_next(seed, interval, fall):
+    # HAProxy's schedule: the next probe starts `interval` after the previous one completed. The
+    # first failing probe starts within one interval of the death and every probe waits out the
+    # timeout, so the fall-th failure lands in ((fall-1)(interval+timeout) + timeout,
+    # fall x (interval + timeout)].
     timeout = interval / 2
     sim = pool(seed)
     hc = checker(sim, interval=interval, fall=fall, timeout=timeout, check="tcp")
+    sim.advance_to(30.0)
+    sim.take_down("s2")
+    sim.advance_to(30.0 + fall * (interval + timeout) + EPS)
+    [detected] = hc.health["s2"].detected_at
+    delay = detected - 30.0
+    assert (fall - 1) * (interval + timeout) + timeout < delay <= fall * (interval + timeout) + EPS
+    assert not sim.server("s2").in_rotation
+    assert delay <= hc.detection_bound("crash") + EPS == fall * (interval + timeout) + EPS
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize(("interval", "fall"), [(2.0, 3), (5.0, 2), (1.0, 1)])
+def test_at_a_fixed_rate_probes_keep_their_spacing_and_only_the_last_timeout_adds(seed, interval, fall):
+    # Kubernetes' way: a probe every interval whatever the last one did: the delay is in
+    # ((fall-1) x interval, fall x interval] + timeout.
+    timeout = interval / 2
+    sim = pool(seed)
+    hc = checker(sim, interval=interval, fall=fall, timeout=timeout, check="tcp", schedule="fixed-rate")
     sim.advance_to(30.0)
     sim.take_down("s2")
     sim.advance_to(30.0 + interval * fall + timeout + EPS)
     [detected] = hc.health["s2"].detected_at
     delay = detected - 30.0
     assert interval * (fall - 1) + timeout < delay <= interval * fall + timeout + EPS
-    assert not sim.server("s2").in_rotation
-    assert delay <= hc.worst_detection_delay() + EPS
+    assert delay <= hc.detection_bound("crash") + EPS == interval * fall + timeout + EPS
+
+
+def mean_detection(failure: str, *, timeout: float | None, check: str = "http", seeds=range(1, 41)) -> float:
+    """The mean delay from the failure to ejection over many staggered probe phases."""
+    delays = []
+    for seed in seeds:
+        sim = pool(seed, rate=4.0)
+        hc = checker(sim, interval=2.0, fall=3, timeout=timeout, check=check)
+        sim.advance_to(30.0)
+        sim.set_fault("s1", failure)
+        sim.advance_to(60.0)
+        delays.append(hc.health["s1"].detected_at[0] - 30.0)
+    return sum(delays) / len(delays)
+
+
+@pytest.mark.parametrize(
+    ("failure", "timeout", "expected"),
+    [
+        # HAProxy 2.6 on loopback, inter 2s fall 3 (measured): refused ~5 s, hung ~11 s without
+        # `timeout check` (the read timeout is inter), ~8 s with `timeout check 1s`. The first
+        # failing probe starts uniformly within the interval: one second early on average.
+        ("refuse", None, 3 * 2.0 - 1.0),
+        ("app-error", None, 3 * 2.0 - 1.0),
+        ("hang", None, 3 * (2.0 + 2.0) - 1.0),
+        ("hang", 1.0, 3 * (2.0 + 1.0) - 1.0),
+    ],
+)
+def test_detection_follows_haproxys_schedule_for_each_failure_mode(failure, timeout, expected):
+    # 40 phases uniform on (0, 2]: the mean's sd is 2/sqrt(12 x 40) = 0.09 s; 0.4 s is 4 sd.
+    assert mean_detection(failure, timeout=timeout) == pytest.approx(expected, abs=0.4)
+
+
+def test_a_hung_process_passes_a_tcp_check_and_a_refusing_one_fails_it():
+    sim = pool(2)
+    hc = checker(sim, check="tcp")
+    sim.advance_to(10.0)
+    sim.set_fault("s1", "hang")
+    sim.set_fault("s2", "refuse")
+    sim.advance_to(40.0)
+    assert hc.health["s1"].detected_at == [] and sim.server("s1").in_rotation
+    assert hc.health["s2"].detected_at and not sim.server("s2").in_rotation
+    assert hc.detection_bound("hang") == math.inf and hc.detection_bound("app-error") == math.inf
+    assert hc.detection_bound("refuse") == 3 * 2.0
+
+
+def test_without_a_check_timeout_a_probe_may_take_the_whole_interval():
+    hc = checker(pool(), timeout=None, interval=5.0, fall=3)
+    assert hc.read_timeout == 5.0
+    assert hc.detection_bound("hang") == 3 * (5.0 + 5.0)  # the lesson's inter 5s fall 3: 30 s worst
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -140,7 +208,9 @@ def test_fewer_than_fall_failures_in_a_row_eject_nothing():
     ("settings", "complaint"),
     [
         ({"check": "udp"}, "check must be one of tcp, http"),
-        ({"timeout": 3.0, "interval": 2.0}, "timeout must be positive and at most the interval"),
+        ({"timeout": 3.0, "interval": 2.0, "schedule": "fixed-rate"}, "timeout must be at most the interval"),
+        ({"timeout": 0.0}, "timeout must be a positive number of seconds, or None"),
+        ({"schedule": "sometimes"}, "schedule must be one of after-completion, fixed-rate"),
         ({"fall": 0}, "fall must be a whole number of probes"),
         ({"rise": 1.5}, "rise must be a whole number of probes"),
         ({"interval": 0.0}, "interval must be a positive number"),

@@ -134,19 +134,20 @@ def test_servers_drill(load, per_server, target, servers):
 # -- health-check detection -----------------------------------------------------------------------
 
 
-def test_health_drill_counts_fall_probes_and_the_last_timeout():
-    # crash 2.5 s after a probe: the next probe is 1.5 s later, then two more 2 s apart, and the
-    # third failure counts when its 1 s timeout runs out: 1.5 + 2 + 2 + 1 = 6.5 s
+def test_health_drill_counts_fall_probes_each_waiting_out_its_timeout():
+    # HAProxy's schedule. Crash 2.5 s after a probe: the next probe is 1.5 s later and fails 1 s
+    # after that; each later probe starts 2 s after the previous failure and fails 1 s later:
+    # 1.5 + 1 + 2 + 1 + 2 + 1 = 8.5 s
     d = drills.health_detection(interval=2.0, timeout=1.0, fall=3, crash_after=2.5, seed=4)
-    assert d.delay == pytest.approx(6.5)
+    assert d.delay == pytest.approx(8.5)
     assert len(d.probes_after_crash) == 3
     q = drills.health_question(2.0, 1.0, 3, 2.5, seed=4)
-    assert q.is_correct("6.5") and not q.is_correct("7")
+    assert q.is_correct("8.5") and not q.is_correct("6.5")
 
 
-def test_health_drill_worst_case_is_interval_times_fall_plus_timeout():
+def test_health_drill_worst_case_is_fall_times_interval_plus_timeout():
     d = drills.health_detection(interval=5.0, timeout=2.0, fall=2, crash_after=0.01)
-    assert d.delay == pytest.approx(5.0 * 2 + 2.0 - 0.01)
+    assert d.delay == pytest.approx(2 * (5.0 + 2.0) - 0.01)
 
 
 # -- token bucket ---------------------------------------------------------------------------------

@@ -70,3 +70,29 @@ def test_every_model_answer_makes_most_of_its_own_rubric():
     for prompt in prompts:
         result = match(prompt, prompt.model_answer)
         assert result.fraction >= 0.6, (prompt.id, [r.point.text for r in result.points if not r.covered])
+
+
+# A deliberately vague answer: the words a candidate reaches for without stating an idea, the
+# prompt's own words echoed back, and nothing else. No rubric point may tick for it.
+VAGUE = (
+    "It depends. Both work, either is fine, and I would use the right tool for the job. Keep it fast and "
+    "simple: watch the connection, the HTTP traffic, the state and the DB, set a min and a max, monitor and "
+    "test it, tune the config, and make the system reliable, scalable, secure, highly performant and "
+    "available. The servers handle the requests and the load balancer handles the load; the network, the "
+    "cloud, the data, the users, the latency, the performance and the cost all matter."
+)
+# Words that name a topic without stating anything about it: never a rubric term on their own.
+BROAD = {"connection", "fast", "http", "state", "both", "depends", "min", "max", "db", "database", "latency",
+         "simple", "cost", "load balancer", "cloud", "monitor", "metric", "capacity", "performance", "session"}  # fmt: skip
+PROMPTS, _ = load_interview()
+
+
+@pytest.mark.parametrize("prompt", PROMPTS, ids=lambda p: p.id)
+def test_a_vague_answer_that_echoes_the_question_ticks_no_rubric_point(prompt):
+    result = match(prompt, f"{prompt.prompt} {VAGUE}")
+    assert [(r.point.text, r.term) for r in result.points if r.covered] == []
+
+
+@pytest.mark.parametrize("prompt", PROMPTS, ids=lambda p: p.id)
+def test_no_rubric_term_is_a_broad_word_on_its_own(prompt):
+    assert [t for point in prompt.points for t in point.terms if t.lower() in BROAD] == []

@@ -87,7 +87,9 @@ def test_panes_show_the_simulations_side_by_side_with_a_label(name):
         ("health-check", {"check": "udp"}, "check is one of tcp, http"),
         ("health-check", {"interval": "0"}, "interval is a number from 0.1 to 60"),
         ("health-check", {"fall": "2.5"}, "fall is an integer from 1 to 10"),
-        ("health-check", {"timeout": "5", "interval": "2"}, "timeout must be at most interval"),
+        ("health-check", {"timeout": "5", "interval": "2", "schedule": "fixed-rate"},
+         "with schedule=fixed-rate timeout must be at most interval"),
+        ("health-check", {"failure": "melt"}, "failure is one of app-error, refuse, hang, crash"),
         ("health-check", {"recover_at": "20", "fail_at": "30"}, "recover_at must be after fail_at"),
         ("dns-ttl", {"ttl": "-1"}, "ttl is a number from 0 to 600"),
         ("dns-ttl", {"fail_at": "200"}, "fail_at must be before the end of the run"),
@@ -141,10 +143,34 @@ def test_least_connections_feeds_an_instantly_failing_server_more_than_its_share
 
 
 @pytest.mark.parametrize("check", ["tcp", "http"])
-def test_a_crashed_process_is_noticed_by_either_check_after_the_timeouts(check):
-    # No answer at all: each failing probe waits out the 1 s timeout before it counts.
+def test_a_host_that_is_gone_is_noticed_by_either_check_each_probe_waiting_out_its_timeout(check):
+    # No answer at all (failure=crash): after completion each failing probe waits out the 1 s
+    # timeout and the next starts 2 s later: the 3rd failure lands in (2 x 3 + 1, 3 x 3] s.
     m = metrics("health-check", check=check, failure="crash")
-    assert 2.0 * 2 + 1.0 < m["detection_delay"] <= 2.0 * 3 + 1.0 + EPS
+    assert 2 * 3.0 + 1.0 < m["detection_delay"] <= 3 * 3.0 + EPS == m["detection_bound"] + EPS
+
+
+def test_at_a_fixed_rate_only_the_last_probes_timeout_adds_to_the_delay():
+    m = metrics("health-check", failure="crash", schedule="fixed-rate")
+    assert 2.0 * 2 + 1.0 < m["detection_delay"] <= 2.0 * 3 + 1.0 + EPS == m["detection_bound"] + EPS
+
+
+@pytest.mark.parametrize(("timeout", "low", "high"), [(0.0, 2 * 4.0 + 2.0, 3 * 4.0), (1.0, 2 * 3.0 + 1.0, 3 * 3.0)])
+def test_an_http_check_times_out_on_a_hung_process_and_the_timeout_stretches_every_gap(timeout, low, high):
+    # HAProxy inter 2s fall 3: without `timeout check` (0) a probe waits the whole interval.
+    m = metrics("health-check", failure="hang", timeout=timeout)
+    assert low < m["detection_delay"] <= high + EPS
+    assert m["detection_bound"] == pytest.approx(high)
+
+
+def test_a_refused_connection_fails_probes_at_once_so_detection_is_whole_intervals():
+    m = metrics("health-check", failure="refuse", check="tcp")
+    assert 2.0 * 2 < m["detection_delay"] <= 2.0 * 3 + EPS == m["detection_bound"] + EPS
+
+
+def test_a_tcp_check_passes_a_hung_process_forever():
+    m = metrics("health-check", failure="hang", check="tcp")
+    assert m["detected_at"] is None and m["detection_bound"] is None
 
 
 @pytest.mark.parametrize(("rise", "seed"), [(1, 1), (2, 2), (3, 3), (5, 4)])
@@ -210,7 +236,7 @@ def test_without_caching_and_with_instant_withdrawal_only_requests_in_flight_fai
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_the_health_checked_balancer_stops_failing_within_its_detection_bound(seed):
     m = metrics("dns-ttl", seed)
-    assert m["balancer_failure_window"] <= m["balancer_detection_bound"] + EPS == 2.0 * 3 + 1.0 + EPS
+    assert m["balancer_failure_window"] <= m["balancer_detection_bound"] + EPS == 3 * (2.0 + 1.0) + EPS
     assert m["balancer_failure_window"] < m["failure_window"] / 5
     assert m["balancer_failed_requests"] < m["failed_requests"]
 
@@ -260,9 +286,12 @@ def test_a_newcomer_that_is_not_cold_does_no_worse_without_slow_start():
 def test_l4_pins_busy_clients_and_runs_one_server_hot_while_l7_stays_level():
     m = metrics("l4-vs-l7")
     assert m["imbalance_l4"] > 1.5
-    assert m["imbalance_l7"] < 1.2  # per-request least connections; ~100 requests per slot
     assert m["imbalance_l4"] > m["imbalance_l7"] + 0.4
     assert m["mean_latency_l4"] > m["mean_latency_l7"]  # the hot server queues
+    # Without websockets (whose messages stay on one server at either layer) L7's round robin over
+    # requests gives every server the same count to within one per 5 s slot (~380 requests reach
+    # the servers: the cache answers 80% of /static).
+    assert metrics("l4-vs-l7", ws_fraction=0.0)["imbalance_l7"] <= 1 + 6 / 350
 
 
 def test_with_one_request_per_connection_l4_is_round_robin_over_requests():
@@ -270,6 +299,29 @@ def test_with_one_request_per_connection_l4_is_round_robin_over_requests():
     # (~500 requests over 6 servers), so the busiest is within 6/500 of the mean.
     m = metrics("l4-vs-l7", requests_per_connection=1, ws_fraction=0.0)
     assert m["imbalance_l4"] <= 1 + 6 / 450
+
+
+def test_by_default_only_the_layer_differs_so_with_nothing_for_l7_to_add_both_give_the_same_run():
+    # The fair comparison: the same six servers as one pool and round robin at both layers. With
+    # one request per connection, no websockets, no cache and no parsing, layer 7 has nothing of
+    # its own to add, and every request meets the same server at the same moment behind either.
+    m = metrics("l4-vs-l7", requests_per_connection=1, ws_fraction=0.0, cache_hit_ratio=0.0,
+                parse_ms=0.0, tls_ms=0.0)  # fmt: skip
+    assert m["mean_latency_l7"] == pytest.approx(m["mean_latency_l4"], rel=1e-9)
+    assert m["imbalance_l7"] == pytest.approx(m["imbalance_l4"], rel=1e-9)
+    assert m["utilization_l7"] == pytest.approx(m["utilization_l4"], rel=1e-9)
+    run = finished("l4-vs-l7")
+    assert len({id(p) for p in run.pools.values()}) == 1
+    assert len(run.pools["/api"].servers) == len(run.l4.servers) == 6
+    assert m["utilization_api_pool"] is None  # there is no /api pool to report
+
+
+def test_by_path_l7_splits_the_same_servers_into_three_pools_with_least_connections():
+    run = finished("l4-vs-l7", l7_routing="by-path")
+    sizes = {path: len(pool.servers) for path, pool in run.pools.items()}
+    assert sizes == {"/api": 4, "/static": 1, "/ws": 1}
+    assert {pool.balancer.slug for pool in run.pools.values()} == {"least-connections"}
+    assert [p.label.split(" (")[0] for p in run.panes()][2:] == ["L7 /api pool", "L7 /static pool", "L7 /ws pool"]
 
 
 def test_l7_pays_its_parse_and_tls_time_on_every_request():
@@ -292,13 +344,18 @@ def test_the_cache_answers_its_share_of_static_requests():
 
 
 def test_pool_utilisation_is_the_work_sent_over_the_workers_there():
-    # /api: 60% of 100 req/s x 200 ms = 12 worker-s/s over 4 servers x 4 workers = 0.75.
+    # By path: /api gets 60% of 100 req/s x 200 ms = 12 worker-s/s over 4 servers x 4 workers = 0.75.
     # ~7200 exponential demands: relative sd of the total sqrt(1/7200 + 1/7200) ~ 1.7%; 4 sd.
     # The L7 balancer: 100 req/s x 2 ms over 4 workers = 0.05 (fixed cost, Poisson count).
-    m = metrics("l4-vs-l7")
+    m = metrics("l4-vs-l7", l7_routing="by-path")
     assert m["utilization_api_pool"] == pytest.approx(0.75, rel=0.07)
     assert m["utilization_l7_balancer"] == pytest.approx(0.05, rel=0.05)
     assert m["utilization_static_pool"] < 0.01  # only cache misses of 5 ms requests get there
+    # One pool (the default): the same /api work, plus /static (30 x 5 ms) and /ws (10 x 10 ms) at
+    # L4, or only the 20% of /static the cache misses at L7, over 6 servers x 4 workers.
+    m = metrics("l4-vs-l7")
+    assert m["utilization_l4"] == pytest.approx((12 + 0.15 + 0.1) / 24, rel=0.07)
+    assert m["utilization_l7"] == pytest.approx((12 + 0.03 + 0.1) / 24, rel=0.07)
 
 
 def notes_at(name: str, times: tuple[float, ...], **params) -> list[list[str]]:

@@ -274,7 +274,7 @@ def servers_question(load: int, per_server: int, target: float, qid: str = "dril
                f"{_fmt(exact)}{rounding}: {n} servers run at {100 * load / (n * per_server):.1f}% each.")  # fmt: skip
     prompt = (f"Each server handles {per_server} req/s at full load. How many servers keep "
               f"{load:,} req/s at or under {round(target * 100)}% utilisation?")  # fmt: skip
-    return _question(qid, "number", 7, prompt, "scaling#scaling-out", number=float(n), tolerance=0.0,
+    return _question(qid, "number", 7, prompt, "fundamentals#sizing-the-pool", number=float(n), tolerance=0.0,
                      unit="servers", explain=explain)  # fmt: skip
 
 
@@ -304,7 +304,8 @@ def health_detection(interval: float, timeout: float, fall: int, crash_after: fl
                      seed: int = 1) -> Detection:  # fmt: skip
     """Run the engine with a HealthChecker; s1 crashes `crash_after` seconds after its first probe.
 
-    The answer is what the checker actually did: probe, wait out each timeout, count `fall`
+    The checker works as HAProxy's does: each probe starts `interval` after the previous one
+    finished. The answer is what it actually did: probe, wait out each timeout, count `fall`
     failures in a row, take s1 out of rotation.
     """
     from lbtutor.sim.engine import Simulation
@@ -315,7 +316,7 @@ def health_detection(interval: float, timeout: float, fall: int, crash_after: fl
 
         def _record(self, name: str, passed: bool) -> None:
             if name == "s1":
-                sent = self.env.now if passed else self.env.now - self.timeout
+                sent = self.env.now if passed else self.env.now - self.read_timeout
                 self.probes.append((sent, passed))
             super()._record(name, passed)
 
@@ -338,15 +339,16 @@ def health_question(interval: float, timeout: float, fall: int, crash_after: flo
     d = health_detection(interval, timeout, fall, crash_after, seed)
     probes = ", ".join(f"t = {p:.2f}" for p in d.probes_after_crash)
     explain = (f"The first probe after the crash goes out at t = {d.probes_after_crash[0]:.2f} s and "
-               f"gets no answer, so it fails when its {_fmt(timeout)} s timeout runs out. Failed "
-               f"probes sent at {probes}; the {_ordinal(fall)} failure is counted at "
-               f"{d.probes_after_crash[-1]:.2f} + {_fmt(timeout)} = {d.detected_at:.2f} s. "
-               f"{d.detected_at:.2f} - {d.crash:.2f} = {d.delay:.2f} s. The worst case is "
-               f"interval x fall + timeout = {_fmt(interval * fall + timeout)} s.")  # fmt: skip
-    prompt = (f"A balancer probes s1 every {_fmt(interval)} s, first at t = {d.first_probe:.2f} s. A "
-              f"probe that gets no answer fails after a {_fmt(timeout)} s timeout; {fall} failures in "
-              f"a row take s1 out of rotation. s1 crashes at t = {d.crash:.2f} s. How many seconds "
-              f"after the crash is it taken out?")  # fmt: skip
+               f"gets no answer, so it fails when its {_fmt(timeout)} s timeout runs out; the next "
+               f"starts {_fmt(interval)} s after that. Failed probes sent at {probes}; the "
+               f"{_ordinal(fall)} failure is counted at {d.probes_after_crash[-1]:.2f} + {_fmt(timeout)} "
+               f"= {d.detected_at:.2f} s. {d.detected_at:.2f} - {d.crash:.2f} = {d.delay:.2f} s. The "
+               f"worst case is fall x (interval + timeout) = {_fmt(fall * (interval + timeout))} s.")  # fmt: skip
+    prompt = (f"A balancer probes s1 as HAProxy does: each probe starts {_fmt(interval)} s after the "
+              f"previous one finished, and a healthy s1 answers at once; the first probe went out at "
+              f"t = {d.first_probe:.2f} s. A probe that gets no answer fails after a {_fmt(timeout)} s "
+              f"timeout; {fall} failures in a row take s1 out of rotation. s1 crashes at "
+              f"t = {d.crash:.2f} s. How many seconds after the crash is it taken out?")  # fmt: skip
     return _question(qid, "number", 5, prompt, "health-checks#how-long-until-a-dead-server-is-noticed",
                      number=round(d.delay, 2), tolerance=0.05, unit="s", explain=explain)  # fmt: skip
 

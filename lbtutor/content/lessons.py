@@ -789,7 +789,9 @@ def check_scenario_settings(name: str, settings: dict, problem) -> bool:
         scenario.build(settings, DEFAULT_LAB_SEED)
     except Exception as exc:
         message = str(exc)  # "NAME: key=value is not allowed; ..." names the key to blame
-        named = [k for k in settings if re.search(rf"\b{re.escape(k)}=", message)]
+        # the key named first in the message, "key=value" before a bare mention
+        assigned = {k: message.find(f"{k}=") for k in settings if re.search(rf"\b{re.escape(k)}=", message)}
+        named = sorted(assigned, key=assigned.get)
         named += [k for k in settings if re.search(rf"\b{re.escape(k)}\b", message)]
         where = ("set", named[0]) if named else ("set",) if settings else ("scenario",)
         if isinstance(exc, ScenarioError):

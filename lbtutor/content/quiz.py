@@ -2,12 +2,15 @@
 
 Kinds: `single` (one key), `multiple` (a list of keys), `number` (a value within a tolerance, with
 a unit) and `algorithm` (options are algorithm slugs). Every question links the lesson step that
-teaches it (`teaches = "LESSON#STEP"`), checked against a loaded `Course` when one is given.
+teaches it (`teaches = "LESSON#STEP"`), checked against a loaded `Course` when one is given. A
+question may also name the terms its key idea needs (`needs = ["token bucket", "burst"]`); each
+must appear in the prose of that step, so a question cannot ask what its step does not teach.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +31,9 @@ from lbtutor.content.problems import (
 
 KINDS = ("single", "multiple", "number", "algorithm")
 FILE_KEYS = ("section", "questions", "claims")
-QUESTION_KEYS = ("id", "kind", "prompt", "teaches", "answer", "options", "tolerance", "unit", "explain", "scenario", "set")
+QUESTION_KEYS = (
+    "id", "kind", "prompt", "teaches", "needs", "answer", "options", "tolerance", "unit", "explain", "scenario", "set",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class Question:
     explain: str = ""  # the worked answer (number questions; optional for the others)
     scenario: str | None = None  # a scenario that shows the answer
     scenario_set: dict = field(default_factory=dict, compare=False)  # its parameters, as the question sets them up
+    needs: tuple[str, ...] = ()  # terms of its key idea, each taught in the prose of the `teaches` step
     path: Path = field(default=Path(), compare=False)
     line: int = 0
 
@@ -176,6 +182,7 @@ def _question(path, where, n, q: dict, section: int, course: Course | None, prob
         problem(f'"kind" must be one of {", ".join(KINDS)} (got {kind!r})', *(("kind",) if "kind" in q else ()))
         return None
     teaches = _teaches(q, course, problem)
+    needs = _needs(q, teaches, course, problem)
     scenario = _scenario(q, problem)
     scenario_set = _scenario_set(q, scenario, problem)
     explain = q.get("explain", "")
@@ -225,7 +232,7 @@ def _question(path, where, n, q: dict, section: int, course: Course | None, prob
     return Question(
         id=qid, kind=kind, section=section, prompt=prompt, teaches=teaches,
         options=tuple(options or ()), answers=frozenset(answers), number=number, tolerance=tolerance,
-        unit=unit, explain=explain, scenario=scenario, scenario_set=scenario_set, path=path,
+        unit=unit, explain=explain, scenario=scenario, scenario_set=scenario_set, needs=needs, path=path,
         line=where.line("questions", n),
     )  # fmt: skip
 
@@ -239,6 +246,45 @@ def _teaches(q: dict, course: Course | None, problem) -> str:
     elif course is not None:
         check_link(teaches, course, lambda m: problem(m, "teaches"))
     return teaches
+
+
+def _needs(q: dict, teaches: str, course: Course | None, problem) -> tuple[str, ...]:
+    """The `needs` terms, each checked against the prose of the step `teaches` points to."""
+    if "needs" not in q:
+        return ()
+    terms = q["needs"]
+    if not isinstance(terms, list) or not terms or not all(nonempty_str(t) for t in terms):
+        problem(f'"needs" must be a non-empty list of terms, needs = ["token bucket", "burst"] (got {terms!r})',
+                "needs")  # fmt: skip
+        return ()
+    found = course.find_step(teaches) if course is not None and teaches else None
+    if found is not None:
+        _, step = found
+        prose = step_prose(step)
+        for term in terms:
+            if not teaches_term(prose, term):
+                problem(f'needs "{term}", but step "{teaches}" never says it: teach it there, or point '
+                        '"teaches" at the step that does', "needs")  # fmt: skip
+    return tuple(t.strip() for t in terms)
+
+
+def step_prose(step) -> str:
+    """A step's title and Markdown text (paragraphs, tables, diagrams), without its labs and checks."""
+    return "\n".join([step.title, *(s for s in step.segments if isinstance(s, str))])
+
+
+def teaches_term(prose: str, term: str) -> bool:
+    """Whether `term` occurs in `prose`: case and runs of white space do not matter; a term that
+    starts or ends with a letter or digit must start or end a word there ("min" is not "minute")."""
+    words = [re.escape(w) for w in term.lower().split()]
+    if not words:
+        return False
+    pattern = r"\s+".join(words)
+    if term.strip()[0].isalnum():
+        pattern = r"(?<![a-z0-9])" + pattern
+    if term.strip()[-1].isalnum():
+        pattern += r"(?![a-z0-9])"
+    return re.search(pattern, prose.lower().replace("**", "")) is not None
 
 
 def check_link(link: str, course: Course, report) -> bool:

@@ -21,11 +21,23 @@ from lbtutor.sim import theory
 from lbtutor.sim.balancers import ALGORITHMS, Balancer, make_balancer
 from lbtutor.sim.config import ConfigError, ServerSpec, SimConfig, server_name
 from lbtutor.sim.metrics import jain_index, max_over_mean, summarize
-from lbtutor.sim.server import DOWN, DRAINING, HEALTHY, STARTING, Request, Server
+from lbtutor.sim.server import (
+    APP_ERROR,
+    DOWN,
+    DRAINING,
+    FAULTS,
+    HANG,
+    HEALTHY,
+    REFUSE,
+    STARTING,
+    Request,
+    Server,
+)
 from lbtutor.sim.snapshot import ServerView, Snapshot
 from lbtutor.sim.traffic import Traffic, stream
 
 RECENT_LATENCIES = 4096  # completions kept for the live percentiles
+REQUEST_TIMEOUT = 30.0  # s a client waits on a hung server before its request fails
 SLOW_START_STEPS = 20
 
 
@@ -118,6 +130,8 @@ class Simulation:
         self.on_complete: Callable | None = None
         self.on_fail: Callable | None = None
         self.on_drop: Callable | None = None
+        # How long a request sent to a hung server waits before it fails (the client's timeout).
+        self.request_timeout = REQUEST_TIMEOUT
 
         self._arrival_generation = 0
         # Bound once: otherwise each request makes new bound methods and tuples for its events.
@@ -245,10 +259,14 @@ class Simulation:
         self.admit(self.server(name), req)
 
     def admit(self, server: Server, req: Request) -> None:
-        """A request reaches `server`: fails if it is dead or its application is broken (an
-        instant error response), else is served, queued or dropped."""
+        """A request reaches `server`: fails at once if its host is gone, its connection is refused
+        or its application answers with an error; waits for the client's timeout if its process
+        hangs; else is served, queued or dropped."""
         req.server = server
-        if server.state == DOWN or server.app_broken:
+        if server.state == DOWN or server.fault is not None:
+            if server.fault == HANG and server.state != DOWN:
+                self._hold(server, req)
+                return
             self.failed += 1
             if self.on_fail:
                 self.on_fail(self, req, server)
@@ -280,6 +298,34 @@ class Simulation:
         env = self.env
         heappush(env._queue, (now + req.demand / server.speed, NORMAL, next(env._eid),
                               _Call(self._complete_callbacks, req)))
+
+    def _hold(self, server: Server, req: Request) -> None:
+        """A hung process accepted the request and will never answer: it holds a connection (which
+        least-connections counts) until the client gives up after `request_timeout`."""
+        now = self.env.now
+        req.epoch = server.epoch
+        server.active += 1
+        server.peak_active = max(server.peak_active, server.active)
+        self._system_area += self.in_system * (now - self._system_since)
+        self._system_since = now
+        self.in_system += 1
+        self._at(self.request_timeout, self._on_hold_timeout, req)
+
+    def _on_hold_timeout(self, ev) -> None:
+        req: Request = ev._value
+        server = req.server
+        if req.epoch != server.epoch:
+            return  # the connection was already lost (and counted) when the process died
+        now = self.env.now
+        server.active -= 1
+        self._system_area += self.in_system * (now - self._system_since)
+        self._system_since = now
+        self.in_system -= 1
+        self.failed += 1
+        if self.on_fail:
+            self.on_fail(self, req, server)
+        if server.state == DRAINING and server.active == 0:
+            self._retire(server)
 
     def _on_complete(self, ev) -> None:
         req: Request = ev._value
@@ -420,6 +466,14 @@ class Simulation:
         server = self.server(name)
         if server.state == DOWN:
             return
+        self._lose_in_flight(server)
+        was_draining = server.state == DRAINING
+        server.state = DOWN
+        if was_draining:
+            self._retire(server)
+
+    def _lose_in_flight(self, server: Server) -> None:
+        """Every request the server holds (served, queued or waiting on a hung process) fails."""
         now = self.env.now
         lost = server.active
         self.failed += lost
@@ -433,10 +487,6 @@ class Simulation:
         server.queue.clear()
         server.active = 0
         server.epoch += 1
-        was_draining = server.state == DRAINING
-        server.state = DOWN
-        if was_draining:
-            self._retire(server)
 
     def bring_up(self, name: str) -> None:
         server = self.server(name)
@@ -447,7 +497,25 @@ class Simulation:
     def break_app(self, name: str, broken: bool = True) -> None:
         """The server's process stays up (its port accepts connections) but the application
         answers every request with an error at once, until `break_app(name, False)`."""
-        self.server(name).app_broken = broken
+        self.set_fault(name, APP_ERROR if broken else None)
+
+    def set_fault(self, name: str, fault: str | None) -> None:
+        """The server's host stays up while its process fails in one of three ways (None: heals):
+
+        * "refuse": the process is gone, so connections are refused; what it held fails now and
+          new requests fail at once;
+        * "hang": the process accepts connections and never answers; new requests wait until
+          the client's timeout (`request_timeout`) and fail;
+        * "app-error": the process answers every request with an error at once.
+        """
+        if fault is not None and fault not in FAULTS:
+            raise ConfigError(f"fault must be one of {', '.join(FAULTS)} or None (got {fault!r})")
+        server = self.server(name)
+        if fault == REFUSE and server.fault != REFUSE and server.state != DOWN:
+            self._lose_in_flight(server)
+            if server.state == DRAINING:
+                self._retire(server)
+        server.fault = fault
 
     def set_in_rotation(self, name: str, in_rotation: bool) -> None:
         """What a health checker does: stop (or resume) sending a server new requests."""

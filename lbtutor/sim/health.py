@@ -1,27 +1,48 @@
-"""Health checks: a balancer probing each server on an interval and ejecting the ones that fail.
+"""Health checks: a balancer probing each server and ejecting the ones that fail.
 
 The checker is a simpy process per server in the simulation's own clock, so it only learns what
-its probes tell it, when they tell it:
+its probes tell it, when they tell it. What one probe sees depends on how the server fails:
 
-  * a probe of a server whose process is down gets no answer and fails once `timeout` has passed;
-  * a "tcp" probe passes whenever the process is up (the port accepts the connection), even if the
-    application behind it answers every request with an error;
-  * an "http" probe asks the application, so a broken application fails it at once (a 500).
+  * healthy: the probe passes at once;
+  * the process refuses connections ("refuse"): every probe fails at once;
+  * the process hangs ("hang"): the connect succeeds, so a "tcp" probe passes; an "http" probe
+    waits for an answer that never comes and fails when its timeout runs out;
+  * the application answers 500s ("app-error"): a "tcp" probe passes (the port accepts the
+    connection); an "http" probe fails at once;
+  * the host is gone (state DOWN, "crash"): no answer at all; every probe fails after its timeout.
 
-`fall` failures in a row take a server out of rotation; `rise` passes in a row put it back.
-Probes of different servers are staggered by a seeded offset, as real balancers spread them.
+When the next probe starts is the `schedule`:
+
+  * "after-completion", HAProxy's and Envoy's way: the next probe of a server starts `interval`
+    after the previous one COMPLETED, so a probe that waits out its timeout stretches the spacing
+    to interval + timeout;
+  * "fixed-rate", the Kubernetes kubelet's way (a ticker every periodSeconds): a probe starts
+    every `interval` whatever the previous one did (so the timeout must not exceed the interval).
+    AWS target groups also require the timeout to be shorter than the interval, but do not say
+    from which moment the interval counts.
+
+With `timeout=None` no check timeout is set and a probe may take the whole interval, as HAProxy
+does without `timeout check`. `fall` failures in a row take a server out of rotation; `rise`
+passes in a row put it back. Probes of different servers are staggered by a seeded offset, as
+real balancers spread them.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lbtutor.sim.config import ConfigError
-from lbtutor.sim.server import DOWN, Server
+from lbtutor.sim.server import APP_ERROR, DOWN, HANG, REFUSE, Server
 from lbtutor.sim.traffic import stream
 
 CHECK_TYPES = ("tcp", "http")
+AFTER_COMPLETION = "after-completion"
+FIXED_RATE = "fixed-rate"
+SCHEDULES = (AFTER_COMPLETION, FIXED_RATE)
+CRASH = "crash"  # the whole host is gone: probes get no answer (Simulation.take_down)
+FAILURES = (REFUSE, HANG, APP_ERROR, CRASH)
 
 
 @dataclass
@@ -38,33 +59,40 @@ class ServerHealth:
 
 
 class HealthChecker:
-    """Probes every server of `sim` every `interval` seconds and keeps the pool to those that pass."""
+    """Probes every server of `sim` on `schedule` and keeps the pool to those that pass."""
 
     def __init__(
         self,
         sim,
         *,
         interval: float,
-        timeout: float,
+        timeout: float | None,
         fall: int,
         rise: int,
         check: str = "tcp",
+        schedule: str = AFTER_COMPLETION,
         on_change: Callable[[str, bool, float], None] | None = None,
     ) -> None:
-        _check_settings(interval, timeout, fall, rise, check)
+        _check_settings(interval, timeout, fall, rise, check, schedule)
         self.sim = sim
         self.env = sim.env
         self.interval = interval
-        self.timeout = timeout
+        self.timeout = timeout  # None: not set
         self.fall = fall
         self.rise = rise
         self.check = check
+        self.schedule = schedule
         self.on_change = on_change  # called as on_change(server name, healthy, time)
         self.health: dict[str, ServerHealth] = {}
         self.events: list[tuple[float, str, bool]] = []  # (time, server, now healthy?)
         self._offsets = stream(sim.config.seed, "health-check")
         for server in list(sim.servers):
             self.watch(server.name)
+
+    @property
+    def read_timeout(self) -> float:
+        """How long a probe waits for an answer: the check timeout, or the interval if none is set."""
+        return self.interval if self.timeout is None else self.timeout
 
     def watch(self, name: str) -> None:
         """Start probing a server (every server of the simulation is watched from the start)."""
@@ -81,18 +109,44 @@ class HealthChecker:
             if server is None:
                 return  # the server left the pool for good
             sent = self.env.now
-            answered = server.state != DOWN
-            if not answered:
-                yield self.env.timeout(self.timeout)  # no answer: wait for the timeout to expire
-            self._record(name, answered and self.passes(server))
-            # max(): with timeout == interval the subtraction can come out at -1e-15
-            yield self.env.timeout(max(0.0, self.interval - (self.env.now - sent)))
+            passed, waited = self.probe(server)
+            if waited:
+                yield self.env.timeout(waited)  # no answer: the probe waits out its timeout
+            self._record(name, passed)
+            if self.schedule == AFTER_COMPLETION:
+                yield self.env.timeout(self.interval)
+            else:  # max(): with timeout == interval the subtraction can come out at -1e-15
+                yield self.env.timeout(max(0.0, self.interval - (self.env.now - sent)))
 
-    def passes(self, server: Server) -> bool:
-        """The verdict of one probe of a server whose process answers."""
-        if self.check == "http":
-            return not server.app_broken
-        return True  # tcp: the port accepted the connection; that is all it asks
+    def probe(self, server: Server) -> tuple[bool, float]:
+        """One probe of a server as it is now: (passed?, seconds it takes to know)."""
+        if server.state == DOWN:
+            return False, self.read_timeout  # the host is gone: nothing answers
+        if server.fault == REFUSE:
+            return False, 0.0  # connection refused at once
+        if self.check == "tcp":
+            return True, 0.0  # the port accepted the connection; that is all a tcp probe asks
+        if server.fault == HANG:
+            return False, self.read_timeout
+        return server.fault != APP_ERROR, 0.0
+
+    def probe_wait(self, failure: str) -> float:
+        """Seconds a failing probe takes for a failure mode; inf if this check never fails on it."""
+        if failure == CRASH or (failure == HANG and self.check == "http"):
+            return self.read_timeout
+        if failure == REFUSE or (failure == APP_ERROR and self.check == "http"):
+            return 0.0
+        return math.inf  # a tcp probe passes a hung or erroring process
+
+    def detection_bound(self, failure: str) -> float:
+        """The longest a failure can go unnoticed: the break lands just after a probe passed;
+        `fall` failing probes follow, each taking `probe_wait`. After completion the spacing is
+        interval + wait, so fall x (interval + wait); at a fixed rate fall x interval + wait.
+        inf when this check cannot see the failure."""
+        wait = self.probe_wait(failure)
+        if self.schedule == AFTER_COMPLETION:
+            return self.fall * (self.interval + wait)
+        return self.fall * self.interval + wait
 
     def _record(self, name: str, passed: bool) -> None:
         h = self.health[name]
@@ -125,22 +179,28 @@ class HealthChecker:
                 return s
         return None
 
-    def worst_detection_delay(self) -> float:
-        """The longest a failure can go unnoticed: fall probes, the last one waiting out its timeout."""
-        return self.interval * self.fall + self.timeout
-
     def describe(self) -> str:
-        return f"{self.check} check every {self.interval:g} s, timeout {self.timeout:g} s, fall {self.fall}, rise {self.rise}"
+        timeout = "no check timeout" if self.timeout is None else f"timeout {self.timeout:g} s"
+        spacing = "after each probe" if self.schedule == AFTER_COMPLETION else "at a fixed rate"
+        return (f"{self.check} check every {self.interval:g} s {spacing}, {timeout}, "
+                f"fall {self.fall}, rise {self.rise}")
 
 
-def _check_settings(interval: float, timeout: float, fall: int, rise: int, check: str) -> None:
+def _check_settings(
+    interval: float, timeout: float | None, fall: int, rise: int, check: str, schedule: str
+) -> None:
     if check not in CHECK_TYPES:
         raise ConfigError(f"check must be one of {', '.join(CHECK_TYPES)} (got {check!r})")
+    if schedule not in SCHEDULES:
+        raise ConfigError(f"schedule must be one of {', '.join(SCHEDULES)} (got {schedule!r})")
     if not interval > 0:
         raise ConfigError(f"interval must be a positive number of seconds (got {interval!r})")
-    if not 0 < timeout <= interval:
+    if timeout is not None and not timeout > 0:
+        raise ConfigError(f"timeout must be a positive number of seconds, or None (got {timeout!r})")
+    if schedule == FIXED_RATE and timeout is not None and timeout > interval:
         raise ConfigError(
-            f"timeout must be positive and at most the interval ({interval:g} s) (got {timeout!r})"
+            f"timeout must be at most the interval ({interval:g} s) when probes start at a fixed "
+            f"rate, or they would overlap (got {timeout!r})"
         )
     for label, value in (("fall", fall), ("rise", rise)):
         if not isinstance(value, int) or value < 1:

@@ -9,6 +9,12 @@ DOWN = "down"
 DRAINING = "draining"
 STARTING = "starting"
 
+# How a server whose host is up can fail (`Simulation.set_fault`); a host that is gone is state DOWN.
+REFUSE = "refuse"  # the process is gone: connections are refused at once
+HANG = "hang"  # the process accepts connections and never answers
+APP_ERROR = "app-error"  # the process answers every request with an error (a 500) at once
+FAULTS = (REFUSE, HANG, APP_ERROR)
+
 
 class Request:
     """One request: when it arrived, who sent it, how much work it carries."""
@@ -39,7 +45,7 @@ class Server:
         "name", "index", "weight", "speed", "workers", "queue_limit", "state", "in_rotation",
         "busy", "queue", "active", "epoch", "ramp",
         "served", "latency_sum", "peak_active", "busy_area", "area_since", "created_at",
-        "total_served", "app_broken",
+        "total_served", "fault",
     )
 
     def __init__(self, spec, index: int, now: float = 0.0) -> None:
@@ -63,7 +69,7 @@ class Server:
         self.busy_area = 0.0  # integral of busy workers over time, up to area_since
         self.area_since = now
         self.created_at = now
-        self.app_broken = False  # process up, application answering every request with an error
+        self.fault: str | None = None  # one of FAULTS while the host is up but the process fails
 
     def area_at(self, now: float) -> float:
         """Busy worker-seconds from creation until `now`."""
@@ -73,6 +79,11 @@ class Server:
         self.busy_area += self.busy * (now - self.area_since)
         self.area_since = now
         self.busy = busy
+
+    @property
+    def app_broken(self) -> bool:
+        """The process is up (its port accepts connections) but answers every request with an error."""
+        return self.fault == APP_ERROR
 
     @property
     def effective_weight(self) -> float:

@@ -14,7 +14,7 @@ import simpy
 from lbtutor.sim.config import SimConfig
 from lbtutor.sim.dns import CachingClients, RoundRobinDns, expected_failures_after_death
 from lbtutor.sim.engine import Simulation
-from lbtutor.sim.health import HealthChecker
+from lbtutor.sim.health import CRASH, HealthChecker
 from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
 from lbtutor.sim.scenarios.toolkit import lab_simulation
 from lbtutor.sim.traffic import stream
@@ -119,7 +119,7 @@ class DnsTtlRun(ScenarioRun):
             "clients_caching_dead": self.caching_dead_at_failure,
             "balancer_failed_requests": self.balancer_side.failed,
             "balancer_failure_window": self.balancer_failures.window(p["fail_at"]),
-            "balancer_detection_bound": self.checker.worst_detection_delay(),
+            "balancer_detection_bound": self.checker.detection_bound(CRASH),
             "dns_queries": self.dns.queries,
         }
 
@@ -206,7 +206,8 @@ SCENARIO = Scenario(
         Metric("clients_caching_dead", "clients", "clients holding a valid answer for s1 when it died"),
         Metric("balancer_failed_requests", "requests", "requests the health-checked balancer sent to the dead server"),
         Metric("balancer_failure_window", "s", "balancer: time from the death to the last failed request"),
-        Metric("balancer_detection_bound", "s", "interval x fall + timeout: the balancer's worst case"),
+        Metric("balancer_detection_bound", "s", "fall x (interval + timeout): the balancer's worst case, "
+               "each probe of the dead server waiting out its timeout before the next is sent"),
         Metric("dns_queries", "queries", "DNS lookups the clients made (fewer with a longer ttl)"),
     ),
     run_class=DnsTtlRun,

@@ -1,19 +1,22 @@
 """Scenario `health-check` (section 5): what a check can see, how fast it notices, why fall and rise.
 
-One server's application breaks at `fail_at` (its process stays up, so its port still accepts
-connections) and heals at `recover_at`. A HealthChecker probes every server every `interval`
-seconds; every request the balancer sends to the sick server while it is still in rotation fails.
-A tcp check never notices a broken application; an http check does, after `fall` failed probes.
-With `flap_period` the sick server alternates between broken and working, and a small `rise`
-lets it back in for every lucky probe.
+One server, s1, fails at `fail_at` in the way `failure` names and heals at `recover_at`: its
+process refuses connections, hangs (accepts and never answers), or answers every request with a
+500 while its port still accepts connections; or, under the old name `crash`, its whole host goes
+away so probes get no answer at all. A HealthChecker probes every server, by default the way
+HAProxy does (the next probe `interval` after the previous one completes), and every request the
+balancer sends to s1 while it is still in rotation fails. A tcp check never notices a hung or
+erroring application; an http check does, after `fall` failed probes. With `flap_period` s1
+alternates between failing and working, and a small `rise` lets it back in for every lucky probe.
 """
 
 from __future__ import annotations
 
 from lbtutor.sim.config import SimConfig
-from lbtutor.sim.health import HealthChecker
+from lbtutor.sim.health import AFTER_COMPLETION, CRASH, FIXED_RATE, HealthChecker
 from lbtutor.sim.scenarios.base import Metric, Pane, Param, Scenario, ScenarioError, ScenarioRun
 from lbtutor.sim.scenarios.toolkit import lab_simulation
+from lbtutor.sim.server import APP_ERROR, HANG, REFUSE
 
 SICK = "s1"
 SERVICE_TIME = 0.05  # seconds of work per request: 50 ms
@@ -30,8 +33,8 @@ class HealthCheckRun(ScenarioRun):
         )
         self.sim = lab_simulation(config)
         self.checker = HealthChecker(
-            self.sim, interval=p["interval"], timeout=p["timeout"], fall=p["fall"],
-            rise=p["rise"], check=p["check"], on_change=self._verdict,
+            self.sim, interval=p["interval"], timeout=p["timeout"] or None, fall=p["fall"],
+            rise=p["rise"], check=p["check"], schedule=p["schedule"], on_change=self._verdict,
         )
         self.sick_now = False
         self.sim.env.process(self._sickness())
@@ -55,13 +58,12 @@ class HealthCheckRun(ScenarioRun):
             return
         self.sick_now = sick
         now = self.sim.now
-        if self.params["failure"] == "crash":
+        failure = self.params["failure"]
+        if failure == CRASH:
             (self.sim.take_down if sick else self.sim.bring_up)(SICK)
-            what = "the process crashes: probes get no answer" if sick else "the process is back"
         else:
-            self.sim.break_app(SICK, sick)
-            what = ("the application breaks (every request gets a 500) but the process is up: "
-                    "its port still accepts connections") if sick else "the application works again"
+            self.sim.set_fault(SICK, failure if sick else None)
+        what = _FAILING[failure] if sick else _HEALED[failure]
         self.note(f"{SICK}: {what}", at=now)
 
     def _verdict(self, name: str, healthy: bool, now: float) -> None:
@@ -85,7 +87,7 @@ class HealthCheckRun(ScenarioRun):
         return {
             "detected_at": detected,
             "detection_delay": None if detected is None else detected - p["fail_at"],
-            "detection_bound": self.checker.worst_detection_delay(),
+            "detection_bound": self.checker.detection_bound(p["failure"]),
             "failed_requests": self.sim.failed,
             "readmitted_at": readmitted,
             "readmission_delay": None if readmitted is None else readmitted - p["recover_at"],
@@ -113,6 +115,22 @@ class HealthCheckRun(ScenarioRun):
         ]
 
 
+_FAILING = {
+    REFUSE: "the process is gone and its host refuses connections: requests and probes fail at once",
+    HANG: "the process hangs: it accepts connections and never answers, so requests wait for the "
+          "client's timeout and an http probe for its own",
+    APP_ERROR: "the application breaks (every request gets a 500) but the process is up: "
+               "its port still accepts connections",
+    CRASH: "the whole host is gone: requests fail and probes get no answer",
+}
+_HEALED = {
+    REFUSE: "the process is back and accepts connections",
+    HANG: "the process answers again",
+    APP_ERROR: "the application works again",
+    CRASH: "the host is back",
+}
+
+
 def _probes(n: int) -> str:
     return f"{n} probe" if n == 1 else f"{n} probes"
 
@@ -121,10 +139,10 @@ MIN_FLAP_PERIOD = 0.1  # seconds: flipping faster than probes can see is no flap
 
 
 def _check_story(p: dict, duration: float) -> None:
-    if p["timeout"] > p["interval"]:
+    if p["schedule"] == FIXED_RATE and p["timeout"] > p["interval"]:
         raise ScenarioError(
-            f"health-check: timeout={p['timeout']:g} is not allowed; timeout must be at most "
-            f"interval ({p['interval']:g} s), or probes would overlap"
+            f"health-check: timeout={p['timeout']:g} is not allowed; with schedule=fixed-rate timeout "
+            f"must be at most interval ({p['interval']:g} s), or probes would overlap"
         )
     if p["fail_at"] >= duration:
         raise ScenarioError(
@@ -162,11 +180,18 @@ SCENARIO = Scenario(
     params=(
         Param("check", "http", "what a probe asks: tcp opens a connection, http asks /health for a 2xx",
               choices=("tcp", "http")),
-        Param("failure", "app-error", "how s1 fails: app-error keeps the process up and answers 500s; "
-              "crash kills the process so probes get no answer", choices=("app-error", "crash")),
+        Param("failure", "app-error", "how s1 fails: refuse (the process is gone, connections are "
+              "refused at once), hang (the process accepts and never answers), app-error (the process "
+              "answers every request with a 500 at once), crash (the old name for a host that is gone: "
+              "probes get no answer and wait out their timeout)",
+              choices=(APP_ERROR, REFUSE, HANG, CRASH)),
+        Param("schedule", AFTER_COMPLETION, "when the next probe starts: after-completion = interval "
+              "after the previous probe finished (HAProxy, Envoy), fixed-rate = every interval "
+              "whatever the last probe did (Kubernetes kubelet probes)", choices=(AFTER_COMPLETION, FIXED_RATE)),
         Param("interval", 2.0, "time between two probes of the same server", min=0.1, max=60, unit="s"),
-        Param("timeout", 1.0, "how long a probe waits for an answer before counting as failed "
-              "(at most interval)", min=0.05, max=60, unit="s"),
+        Param("timeout", 1.0, "how long a probe waits for an answer before counting as failed; 0 = "
+              "not set, so a probe may take the whole interval (HAProxy without timeout check)",
+              min=0, max=60, unit="s"),
         Param("fall", 3, "failed probes in a row that take a server out of rotation", min=1, max=10),
         Param("rise", 2, "passed probes in a row that put it back", min=1, max=10),
         Param("fail_at", 30.0, "when s1 breaks", min=0, max=600, unit="s"),
@@ -184,10 +209,13 @@ SCENARIO = Scenario(
         Metric("detected_at", "s", "when the checker first took s1 out of rotation after it broke "
                "(none: never noticed)"),
         Metric("detection_delay", "s", "detected_at - fail_at: the blind window"),
-        Metric("detection_bound", "s", "the worst case interval x fall + timeout"),
+        Metric("detection_bound", "s", "the worst case for this failure and schedule: fall x (interval + "
+               "wait) after completion, fall x interval + wait at a fixed rate, where wait is how long a "
+               "failing probe takes (its timeout if it gets no answer, else 0); none: never noticed"),
         Metric("failed_requests", "requests", "requests that got an error or no answer"),
         Metric("readmitted_at", "s", "when s1 was put back in rotation after it healed"),
-        Metric("readmission_delay", "s", "readmitted_at - recover_at: at most interval x rise"),
+        Metric("readmission_delay", "s", "readmitted_at - recover_at: at most rise x interval, plus a probe's timeout "
+               "if one was waiting when s1 healed"),
         Metric("ejections", "times", "how often the checker took s1 out (more than 1 = flapping)"),
         Metric("probes", "probes", "probes sent to s1"),
     ),

@@ -7,11 +7,15 @@ The same clients send the same requests (/api, /static and /ws messages) to two 
     was given when it opened (round robin over connections). A websocket is a connection that
     never closes. A few busy clients therefore pin a lot of traffic to whichever server they got.
   * L7 terminates TLS and parses every request (`tls_ms` + `parse_ms` of balancer work, queued on
-    the balancer's own workers), answers /static from its cache (`cache_hit_ratio`), and sends
-    each remaining request to the pool for its path, picking a server per request. An upgraded
-    websocket still stays on the /ws server it was given.
+    the balancer's own workers), answers /static from its cache (`cache_hit_ratio`), and picks a
+    server for each remaining request. An upgraded websocket stays on the server it was given.
 
-Both set-ups have the same servers: L4 uses them as one pool, L7 splits them into pools by path.
+A fair comparison by default (`l7_routing = "one-pool"`): both balancers use the same six servers
+as one pool and the same algorithm, round robin, L4 per connection and L7 per request. So the
+only differences are the ones the layer makes: the unit of each decision, the L7 balancer's own
+work and its cache. `l7_routing = "by-path"` adds what only layer 7 can do on top: it splits the
+servers into /api, /static and /ws pools and picks within a pool by least connections, so that
+run differs in the pools and the algorithm as well.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ WORKERS = 4  # requests a server serves at once
 BALANCER_WORKERS = 4  # requests the L7 balancer parses at once
 SLOT = 5.0  # seconds: imbalance is measured on each slot's requests
 MOVE_NOTES = 6
+ONE_POOL, BY_PATH = "one-pool", "by-path"
 
 
 class WebTraffic(Traffic):
@@ -116,13 +121,18 @@ class L4VersusL7Run(ScenarioRun):
         self.l4 = self._pool("L4", sum(sizes.values()), "round-robin", p["rate"])
         share = {"/api": 1 - p["static_fraction"] - p["ws_fraction"],
                  "/static": p["static_fraction"] * (1 - p["cache_hit_ratio"]), "/ws": p["ws_fraction"]}
-        self.pools = {
-            path: self._pool(path, n, "least-connections", max(p["rate"] * share[path], 1e-3), WORK[path])
-            for path, n in sizes.items()
-        }
-        for path, pool in self.pools.items():
-            for i, server in enumerate(pool.servers):
-                server.name = f"{path.strip('/')}{i + 1}"  # api1, static1, ws1: one bar label per pool
+        self.by_path = p["l7_routing"] == BY_PATH
+        if self.by_path:
+            self.pools = {
+                path: self._pool(path, n, "least-connections", max(p["rate"] * share[path], 1e-3), WORK[path])
+                for path, n in sizes.items()
+            }
+            for path, pool in self.pools.items():
+                for i, server in enumerate(pool.servers):
+                    server.name = f"{path.strip('/')}{i + 1}"  # api1, static1, ws1: one bar label per pool
+        else:  # the very servers and algorithm L4 has: only the layer differs
+            one = self._pool("L7", sum(sizes.values()), "round-robin", max(p["rate"] * sum(share.values()), 1e-3))
+            self.pools = dict.fromkeys(PATHS, one)
         overhead = (p["parse_ms"] + p["tls_ms"]) / 1000.0
         self.overhead = overhead
         self.balancer = lab_simulation(
@@ -132,7 +142,7 @@ class L4VersusL7Run(ScenarioRun):
         )
         self.balancer.servers[0].name = "L7"
         on_complete(self.balancer, self._parsed)
-        for pool in self.pools.values():
+        for pool in self._l7_pools:
             on_complete(pool, self._served_by_l7)
         on_complete(self.l4, self._served_by_l4)
 
@@ -147,8 +157,13 @@ class L4VersusL7Run(ScenarioRun):
         self.l7_latency = [0, 0.0]
         self.balancer_time = [0, 0.0]
         self.l4_counter = RequestCounter(self.env, [self.l4])
-        self.l7_counter = RequestCounter(self.env, list(self.pools.values()))
+        self.l7_counter = RequestCounter(self.env, self._l7_pools)
         self.env.process(self._clients())
+
+    @property
+    def _l7_pools(self) -> list[Simulation]:
+        """The distinct pools behind L7: three by path, or the one pool L4 also has."""
+        return list({id(pool): pool for pool in self.pools.values()}.values())
 
     def _pool(self, label: str, servers: int, algorithm: str, rate: float, work: float = WORK["/api"]):
         config = SimConfig(algorithm=algorithm, servers=servers, workers=WORKERS, arrival_rate=rate,
@@ -204,6 +219,10 @@ class L4VersusL7Run(ScenarioRun):
             pool.inject(req)  # the pool's balancer picks a server for this one request
             return
         server = self._l7_websockets.get(req.client)
+        if server is None and not self.by_path:  # the upgrade is a request: the pool picks its server
+            pool.inject(req)
+            self._l7_websockets[req.client] = req.server.name
+            return
         if server is None:  # the upgrade: the websocket goes to the /ws server holding fewest
             held = {s.name: 0 for s in pool.servers}
             for name in self._l7_websockets.values():
@@ -238,11 +257,16 @@ class L4VersusL7Run(ScenarioRun):
             "cache_hits": self.cache_hits,
             "static_requests": self.requests["/static"],
             "utilization_l4": utilization_since_start(self.l4),
-            "utilization_api_pool": utilization_since_start(self.pools["/api"]),
-            "utilization_static_pool": utilization_since_start(self.pools["/static"]),
-            "utilization_ws_pool": utilization_since_start(self.pools["/ws"]),
+            "utilization_api_pool": self._pool_utilization("/api"),
+            "utilization_static_pool": self._pool_utilization("/static"),
+            "utilization_ws_pool": self._pool_utilization("/ws"),
             "utilization_l7_balancer": utilization_since_start(self.balancer),
+            "utilization_l7": _utilization_of(self._l7_pools),
         }
+
+    def _pool_utilization(self, path: str) -> float | None:
+        """A path's own pool: only when L7 routes by path (one shared pool has no /api pool)."""
+        return utilization_since_start(self.pools[path]) if self.by_path else None
 
     def sample(self) -> dict:
         return {
@@ -254,11 +278,18 @@ class L4VersusL7Run(ScenarioRun):
     def panes(self) -> list[Pane]:
         k = self.params["requests_per_connection"]
         l4, l7 = self.l4_counter.latest, self.l7_counter.latest
-        return [
+        panes = [
             Pane(f"L4: one pool, connections round robin ({k} requests per connection)",
                  self.l4.snapshot(), note="" if l4 is None else f"busiest server: {l4:.2f} x the mean"),
             Pane(f"L7 balancer: TLS + parsing, {self.overhead * 1000:g} ms per request",
                  self.balancer.snapshot(), note=f"{self.cache_hits} /static requests answered from cache"),
+        ]
+        if not self.by_path:
+            return [*panes, Pane("L7: the same servers, requests round robin (cache misses only)",
+                                 self.pools["/api"].snapshot(),
+                                 note="" if l7 is None else f"busiest server: {l7:.2f} x the mean")]
+        return [
+            *panes,
             Pane("L7 /api pool (least connections per request)", self.pools["/api"].snapshot(),
                  note="" if l7 is None else f"worst pool's busiest server: {l7:.2f} x the mean"),
             Pane("L7 /static pool (cache misses only)", self.pools["/static"].snapshot()),
@@ -270,6 +301,14 @@ def _mean(acc: list) -> float | None:
     return acc[1] / acc[0] if acc[0] else None
 
 
+def _utilization_of(pools: list[Simulation]) -> float:
+    """Busy worker-seconds over available worker-seconds, across every server of these pools."""
+    now = pools[0].env.now
+    available = sum(s.workers * (now - s.created_at) for p in pools for s in p.servers)
+    busy = sum(s.area_at(now) for p in pools for s in p.servers)
+    return busy / available if available > 0 else 0.0
+
+
 SCENARIO = Scenario(
     name="l4-vs-l7",
     section=3,
@@ -277,12 +316,16 @@ SCENARIO = Scenario(
     summary=(
         "20 clients send 100 req/s: 60% /api (200 ms of work), 30% /static (5 ms), 10% /ws "
         "messages (10 ms). A few clients send most of it (client_skew). Six servers, 4 requests "
-        "at once each: L4 uses them as one pool; L7 splits them into /api, /static and /ws pools."
+        "at once each. Both balancers use all six as one pool, round robin: L4 per connection, "
+        "L7 per request, after its own TLS and parsing work and its /static cache. With "
+        "l7_routing=by-path, L7 instead splits the servers into /api, /static and /ws pools and "
+        "uses least connections within each."
     ),
     look_for=(
         "Watch the L4 bars: the server holding the busiest client's keep-alive connection runs "
-        "far hotter than the rest until that connection closes, while the L7 /api bars stay "
-        "level; then compare the latencies, the L7 balancer's own time and the cache hits."
+        "far hotter than the rest until that connection closes, while the L7 bars on the same "
+        "servers stay level; then compare the latencies, the L7 balancer's own time and the "
+        "cache hits."
     ),
     params=(
         Param("requests_per_connection", 1000, "requests a keep-alive connection carries before "
@@ -296,24 +339,30 @@ SCENARIO = Scenario(
               min=0, max=1),
         Param("parse_ms", 0.5, "L7 balancer work to parse one HTTP request", min=0, max=50, unit="ms"),
         Param("tls_ms", 1.5, "L7 balancer work to decrypt and re-encrypt one request", min=0, max=50, unit="ms"),
-        Param("api_servers", 4, "servers in the L7 /api pool", min=1, max=10),
+        Param("api_servers", 4, "servers in the L7 /api pool (all pools together are the servers "
+              "both balancers share)", min=1, max=10),
         Param("static_servers", 1, "servers in the L7 /static pool", min=1, max=5),
         Param("ws_servers", 1, "servers in the L7 /ws pool", min=1, max=5),
+        Param("l7_routing", ONE_POOL, "how L7 uses the servers: one-pool = the same single pool and "
+              "round robin as L4, so only the layer differs; by-path = /api, /static and /ws pools "
+              "(api_servers, static_servers, ws_servers) with least connections in each",
+              choices=(ONE_POOL, BY_PATH)),
         Param("duration", 120.0, "length of the run", min=20, max=600, unit="s"),
     ),
     metrics=(
         Metric("imbalance_l4", "x mean", "L4: busiest server's requests over the mean, averaged over 5 s slots"),
-        Metric("imbalance_l7", "x mean", "L7: the same within each pool (the worst pool)"),
+        Metric("imbalance_l7", "x mean", "L7: the same over its servers (by path: within each pool, the worst pool)"),
         Metric("mean_latency_l4", "s", "mean latency behind L4 (no balancer work)"),
         Metric("mean_latency_l7", "s", "mean latency behind L7, including the balancer's own time"),
         Metric("l7_balancer_time", "s", "mean time a request spends in the L7 balancer (queue + parse + TLS)"),
         Metric("cache_hits", "requests", "/static requests answered by the L7 balancer's cache"),
         Metric("static_requests", "requests", "/static requests sent"),
         Metric("utilization_l4", "share", "busy share of the L4 pool's workers"),
-        Metric("utilization_api_pool", "share", "busy share of the L7 /api pool"),
-        Metric("utilization_static_pool", "share", "busy share of the L7 /static pool"),
-        Metric("utilization_ws_pool", "share", "busy share of the L7 /ws pool"),
+        Metric("utilization_api_pool", "share", "busy share of the L7 /api pool (by path only)"),
+        Metric("utilization_static_pool", "share", "busy share of the L7 /static pool (by path only)"),
+        Metric("utilization_ws_pool", "share", "busy share of the L7 /ws pool (by path only)"),
         Metric("utilization_l7_balancer", "share", "busy share of the L7 balancer's workers"),
+        Metric("utilization_l7", "share", "busy share of all the servers behind L7"),
     ),
     run_class=L4VersusL7Run,
     headline=("imbalance_l4", "imbalance_l7", "mean_latency_l4", "mean_latency_l7", "cache_hits"),

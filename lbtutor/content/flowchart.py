@@ -17,12 +17,13 @@ from lbtutor.content.problems import (
     load_toml_file,
     nonempty_str,
     require_str,
+    type_name,
     unknown_keys,
 )
 
 FILE_KEYS = ("root", "nodes", "cases")
 QUESTION_KEYS = ("id", "question", "yes", "no")
-LEAF_KEYS = ("id", "algorithm", "why", "instead", "scenario")
+LEAF_KEYS = ("id", "algorithm", "why", "instead", "scenario", "caveat", "caveat_scenario")
 CASE_KEYS = ("id", "system", "leaf")
 
 
@@ -37,6 +38,8 @@ class Node:
     why: str = ""
     instead: str = ""
     scenario: str = ""
+    caveat: str = ""  # leaves, optional: where the advice stops holding
+    caveat_scenario: str = ""  # ... and the scenario that shows it
 
     @property
     def is_leaf(self) -> bool:
@@ -227,10 +230,20 @@ def _nodes(data, where, path, problems) -> tuple[dict[str, Node], dict[str, int]
         if isinstance(algorithm, str) and algorithm not in ALGORITHMS:
             problem(f'unknown algorithm "{algorithm}"{closest(algorithm, ALGORITHMS)}; '
                     f"choose from {', '.join(ALGORITHMS)}", "algorithm")  # fmt: skip
-        scenario = table.get("scenario")
-        if isinstance(scenario, str) and scenario not in scenario_names():
-            problem(f'unknown scenario "{scenario}"{closest(scenario, scenario_names())}; '
-                    "see lbtutor sim --list-scenarios", "scenario")  # fmt: skip
+        for key in ("scenario", "caveat_scenario"):
+            scenario = table.get(key)
+            if isinstance(scenario, str) and scenario not in scenario_names():
+                problem(f'unknown scenario "{scenario}"{closest(scenario, scenario_names())}; '
+                        "see lbtutor sim --list-scenarios", key)  # fmt: skip
+        for key in ("caveat", "caveat_scenario"):
+            if key in table and not nonempty_str(table[key]):
+                problem(f'"{key}" must be a non-empty string (got {type_name(table[key])})', key)
+                values[key] = ""
+            else:
+                values[key] = table.get(key, "")
+        if values["caveat_scenario"] and not values["caveat"]:
+            problem('"caveat_scenario" needs a "caveat": the text that says what the scenario shows',
+                    "caveat_scenario")
         nodes[nid] = Node(nid, line, **{**values, "algorithm": values["algorithm"] or "?"})
     return nodes, table_index
 

@@ -132,6 +132,9 @@ class Simulation:
         self.on_drop: Callable | None = None
         # How long a request sent to a hung server waits before it fails (the client's timeout).
         self.request_timeout = REQUEST_TIMEOUT
+        # How long an erroring application ("app-error") takes to send its error back; 0 = at
+        # once. While it does, the request holds a connection that least-connections counts.
+        self.error_time = 0.0
 
         self._arrival_generation = 0
         # Bound once: otherwise each request makes new bound methods and tuples for its events.
@@ -259,14 +262,18 @@ class Simulation:
         self.admit(self.server(name), req)
 
     def admit(self, server: Server, req: Request) -> None:
-        """A request reaches `server`: fails at once if its host is gone, its connection is refused
-        or its application answers with an error; waits for the client's timeout if its process
-        hangs; else is served, queued or dropped."""
+        """A request reaches `server`: fails at once if its host is gone or its connection is
+        refused; fails after `error_time` if its application answers with an error; waits for
+        the client's timeout if its process hangs; else is served, queued or dropped."""
         req.server = server
         if server.state == DOWN or server.fault is not None:
-            if server.fault == HANG and server.state != DOWN:
-                self._hold(server, req)
-                return
+            if server.state != DOWN:
+                if server.fault == HANG:
+                    self._hold(server, req, self.request_timeout)
+                    return
+                if server.fault == APP_ERROR and self.error_time > 0:
+                    self._hold(server, req, self.error_time)
+                    return
             self.failed += 1
             if self.on_fail:
                 self.on_fail(self, req, server)
@@ -299,9 +306,10 @@ class Simulation:
         heappush(env._queue, (now + req.demand / server.speed, NORMAL, next(env._eid),
                               _Call(self._complete_callbacks, req)))
 
-    def _hold(self, server: Server, req: Request) -> None:
-        """A hung process accepted the request and will never answer: it holds a connection (which
-        least-connections counts) until the client gives up after `request_timeout`."""
+    def _hold(self, server: Server, req: Request, delay: float) -> None:
+        """The request holds a connection (which least-connections counts) for `delay` seconds and
+        then fails: a hung process until the client gives up (`request_timeout`), an erroring
+        application until its error arrives (`error_time`)."""
         now = self.env.now
         req.epoch = server.epoch
         server.active += 1
@@ -309,7 +317,7 @@ class Simulation:
         self._system_area += self.in_system * (now - self._system_since)
         self._system_since = now
         self.in_system += 1
-        self._at(self.request_timeout, self._on_hold_timeout, req)
+        self._at(delay, self._on_hold_timeout, req)
 
     def _on_hold_timeout(self, ev) -> None:
         req: Request = ev._value

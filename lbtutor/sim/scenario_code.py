@@ -35,6 +35,7 @@ SCENARIO_TABLE = (
     "lb-benefits", "tiers", "long-lived", "heterogeneous", "hash-remap", "ip-skew",
     "lrt-oscillation", "slow-start", "l4-vs-l7", "dns-ttl", "health-check", "gateway",
     "aggregation", "vertical-vs-horizontal", "autoscale", "sticky-sessions", "lb-ha",
+    "herding", "slow-server", "black-hole", "retry-storm",
 )
 INT, FLOAT, BOOL, TEXT = range(4)  # kinds of scenario parameter values
 

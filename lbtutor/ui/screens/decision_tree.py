@@ -2,7 +2,7 @@
 
 Left, the walk: the answers so far (a breadcrumb), the current question with yes/no, and at a leaf
 the algorithm, why it fits, what goes wrong with the obvious alternative, and the scenario that
-shows it (opened in the lab). Right, the whole tree with the path marked. "Quiz me on the tree"
+shows it (opened in the lab), with a caveat and its own scenario where the leaf has one. Right, the whole tree with the path marked. "Quiz me on the tree"
 describes a system; the learner walks, and the tool says whether they reached the right leaf and
 where they first went wrong (in presenter mode, only once Enter reveals it).
 """
@@ -45,6 +45,8 @@ class DecisionTreeScreen(DismissOnce, Screen[None]):
         Binding("r", "restart", "Restart", tooltip="Start again at the first question", id="tree.restart"),
         Binding("o", "open_scenario", "Show me", tooltip="Open the scenario that shows why, in the lab",
                 id="tree.open"),  # fmt: skip
+        Binding("c", "open_caveat", "Caveat", tooltip="Open the scenario that shows where this advice stops "
+                "holding, in the lab", id="tree.caveat"),  # fmt: skip
         Binding("m", "quiz_me", "Quiz me", tooltip="A described system: walk to the right algorithm", id="tree.quiz"),
         Binding("enter", "reveal", "Reveal", tooltip="Presenter mode: say whether the walk reached the right algorithm",
                 id="tree.reveal", priority=True),  # fmt: skip
@@ -125,6 +127,7 @@ class DecisionTreeScreen(DismissOnce, Screen[None]):
                 yield Static("", id="tree-verdict")
                 yield Static("", id="tree-leaf")
                 yield Button("", id="tree-open", compact=True)
+                yield Button("c  The caveat in the lab", id="tree-caveat", compact=True)
             with VerticalScroll(id="tree-side", can_focus=False):
                 yield Static("", id="tree-legend", classes="tree-heading")
                 yield DecisionTreeDrawing(self.flowchart, id="tree-drawing")
@@ -163,6 +166,7 @@ class DecisionTreeScreen(DismissOnce, Screen[None]):
         leaf.display = at_leaf
         opener = self.query_one("#tree-open", Button)
         opener.display = at_leaf and bool(node.scenario)
+        self.query_one("#tree-caveat", Button).display = at_leaf and bool(node.caveat_scenario)
         if at_leaf:
             name = algorithm_name(node.algorithm)
             heading = f"Where {name} fits: " if self.case is not None else f"Why {name} fits: "
@@ -170,6 +174,10 @@ class DecisionTreeScreen(DismissOnce, Screen[None]):
                            ("The obvious alternative: ", "bold"), node.instead]  # fmt: skip
             if node.scenario:
                 parts += ["\n\n", ("The lab shows it: ", "bold"), scenario_title(node.scenario)]
+            if node.caveat:
+                parts += ["\n\n", ("A caveat: ", "bold"), node.caveat]
+                if node.caveat_scenario:
+                    parts += [" (", ("c", "bold"), ": ", scenario_title(node.caveat_scenario), ")"]
             leaf.update(Content.assemble(*parts))
             # The button is one line in a narrow column: the scenario's name goes in the text above.
             opener.label = "o  Show me in the lab"
@@ -235,6 +243,8 @@ class DecisionTreeScreen(DismissOnce, Screen[None]):
             return bool(self.walk.answers) and self.verdict is None
         if action == "open_scenario":
             return at_leaf and bool(self.walk.node.scenario)
+        if action == "open_caveat":
+            return at_leaf and bool(self.walk.node.caveat_scenario)
         if action == "reveal":
             return self.held
         return True
@@ -269,23 +279,31 @@ class DecisionTreeScreen(DismissOnce, Screen[None]):
 
     def action_open_scenario(self) -> None:
         node = self.walk.node
-        if not (node.is_leaf and node.scenario):
-            return
+        if node.is_leaf and node.scenario:
+            self._open(node.scenario)
+
+    def action_open_caveat(self) -> None:
+        node = self.walk.node
+        if node.is_leaf and node.caveat_scenario:
+            self._open(node.caveat_scenario)
+
+    def _open(self, scenario: str) -> None:
         try:
             from lbtutor.ui.lab_commands import open_scenario
         except ImportError:  # a build without the lab: show the scenario's numbers instead
             from lbtutor.ui.widgets.quiz_scenario_result import QuizScenarioResult
 
-            self.query_one("#tree-walk").mount(QuizScenarioResult(node.scenario))
+            self.query_one("#tree-walk").mount(QuizScenarioResult(scenario))
             return
-        open_scenario(self.app, node.scenario)
+        open_scenario(self.app, scenario)
 
     def action_close(self) -> None:
         self.dismiss()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         actions = {"tree-yes": lambda: self.action_answer(True), "tree-no": lambda: self.action_answer(False),
-                   "tree-back": self.action_back, "tree-open": self.action_open_scenario}  # fmt: skip
+                   "tree-back": self.action_back, "tree-open": self.action_open_scenario,
+                   "tree-caveat": self.action_open_caveat}  # fmt: skip
         action = actions.get(event.button.id or "")
         if action is not None:
             event.stop()

@@ -16,7 +16,7 @@ from lbtutor.ui.widgets.lab_bars import LabBars
 from lbtutor.ui.widgets.lab_text import LabText, pack_figures
 from lbtutor.ui.widgets.server_bars import scale_need
 
-MAX_PANES = 4
+MAX_PANES = 5
 MIN_PANE_WIDTH = 52  # below this per pane, panes stack
 
 

@@ -386,7 +386,7 @@ def _claim(t: dict, n: int, claim_set: ClaimSet, where: TomlLines, problems: lis
             problem(f'unknown scenario "{text}"{closest(text, names())}; see lbtutor sim --list-scenarios', "scenario")
         else:
             if ("set" in t and check_set_table(t, "claim", problem)
-                    and check_scenario_settings(text, t["set"], problem)):
+                    and check_scenario_settings(text, t["set"], problem, build=False)):
                 settings = dict(t["set"])
             bad = _check_metric(metric, "scenario", text, None) if nonempty_str(metric) else None
             if bad:

@@ -748,9 +748,10 @@ def check_set_table(holder: dict, what: str, problem) -> bool:
     return ok
 
 
-def check_scenario_settings(name: str, settings: dict, problem) -> bool:
+def check_scenario_settings(name: str, settings: dict, problem, *, build: bool = True) -> bool:
     """Check a scenario lab's [set] table against the scenario's own parameters, each problem at
-    the line of its key.
+    the line of its key. With build=False (a claim's `set`, measured only by `check --claims`)
+    the combination is checked only against the request budget, not by building the run.
 
     The scenario module is imported here, on first use; one that fails to import is a problem in
     the lesson (the lab could not run), never a traceback."""
@@ -786,6 +787,9 @@ def check_scenario_settings(name: str, settings: dict, problem) -> bool:
     # Each value is allowed on its own; building the run checks how they combine (a join time
     # past the run's end, shares that add up to more than 1). Building runs no simulation.
     try:
+        if not build:
+            scenario.check_budget(scenario.resolve(settings))
+            return True
         scenario.build(settings, DEFAULT_LAB_SEED)
     except Exception as exc:
         message = str(exc)  # "NAME: key=value is not allowed; ..." names the key to blame

@@ -285,7 +285,7 @@ def _claim(t: dict, n: int, claim_set: ClaimSet, where: TomlLines, problems: lis
     if "id" not in t:
         problem('needs "id": the name the text uses, as {{id}}')
     elif not isinstance(cid, str) or not CLAIM_ID.match(cid):
-        problem(f'"id" must be a-z, 0-9 and "-" (got {cid!r})', "id")
+        problem(f'"id" must be a-z, 0-9 and "-" (got {_shown(cid)})', "id")
     elif cid in claim_set.claims or cid in claim_set.lab_claims:
         problem(f'id "{cid}" is already used by the claim on line {claim_set.claims[cid].line if cid in claim_set.claims else claim_set.lab_claims[cid][0]}', "id")
 
@@ -301,27 +301,27 @@ def _claim(t: dict, n: int, claim_set: ClaimSet, where: TomlLines, problems: lis
 
     kind = t.get("kind", "long-run")
     if kind not in KINDS:
-        problem(f'"kind" must be "long-run" or "this-run" (got {kind!r})', "kind")
+        problem(f'"kind" must be "long-run" or "this-run" (got {_shown(kind)})', "kind")
     elif kind == "this-run" and source == "formula":
         problem('a formula is not a run: "this-run" applies to sim, scenario and lab claims', "kind")
 
     stated = t.get("stated")
     if "stated" not in t:
         problem('needs "stated": the number the text shows')
-    elif not is_number(stated) or not math.isfinite(stated):
+    elif not _finite(stated):
         problem(f'"stated" must be a number (got {type_name(stated)})', "stated")
     tolerance = t.get("tolerance")
     if "tolerance" not in t:
         problem('needs "tolerance": how far the measured value may be from "stated", in its unit (0 for exact)')
-    elif not is_number(tolerance) or not math.isfinite(tolerance) or tolerance < 0:
-        problem(f'"tolerance" must be a number of 0 or more (got {tolerance!r})', "tolerance")
+    elif not _finite(tolerance) or tolerance < 0:
+        problem(f'"tolerance" must be a number of 0 or more (got {_shown(tolerance)})', "tolerance")
     unit = t.get("unit", "")
     if not isinstance(unit, str):
         problem(f'"unit" must be a string (got {type_name(unit)})', "unit")
     fmt = t.get("format", "")
     if not isinstance(fmt, str):
         problem(f'"format" must be a Python format spec such as ".1f" or "," (got {type_name(fmt)})', "format")
-    elif fmt and is_number(stated):
+    elif fmt and _finite(stated):
         try:
             format(stated, fmt)
         except (ValueError, TypeError) as exc:
@@ -332,7 +332,7 @@ def _claim(t: dict, n: int, claim_set: ClaimSet, where: TomlLines, problems: lis
         why = "--seed in the flags" if source == "sim" else "the lab's seed" if source == "lab" else "no seed"
         problem(f'"seed" goes with scenario claims; this one uses {why}', "seed")
     elif not is_int(seed) or not 0 <= seed < 2**63:
-        problem(f'"seed" must be a whole number from 0 (got {seed!r})', "seed")
+        problem(f'"seed" must be a whole number from 0 (got {_shown(seed)})', "seed")
     if "set" in t and source != "scenario":
         problem('"set" holds the parameters of a scenario claim (scenario = "name")', "set")
 
@@ -404,6 +404,23 @@ def _claim(t: dict, n: int, claim_set: ClaimSet, where: TomlLines, problems: lis
     if source == "lab":
         claim_set.lab_claims[cid] = (where.line(*prefix, "claims", n, "lab"), text)
     return claim
+
+
+def _shown(value) -> str:
+    """A value for a message: its repr, or its type when the repr would be absurdly long."""
+    if is_number(value) and not _finite(value):
+        return type_name(value) if isinstance(value, int) else repr(value)
+    return repr(value)
+
+
+def _finite(value) -> bool:
+    """A TOML number a float can hold (an integer of hundreds of digits cannot)."""
+    if not is_number(value):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def _check_metric(metric: str, source: str, scenario: str | None, servers: int | None) -> str | None:

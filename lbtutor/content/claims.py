@@ -309,7 +309,8 @@ def _claim(t: dict, n: int, claim_set: ClaimSet, where: TomlLines, problems: lis
     if "stated" not in t:
         problem('needs "stated": the number the text shows')
     elif not _finite(stated):
-        problem(f'"stated" must be a number (got {type_name(stated)})', "stated")
+        why = "a finite number of sensible size" if is_number(stated) else f"a number (got {type_name(stated)})"
+        problem(f'"stated" must be {why}', "stated")
     tolerance = t.get("tolerance")
     if "tolerance" not in t:
         problem('needs "tolerance": how far the measured value may be from "stated", in its unit (0 for exact)')

@@ -1,18 +1,21 @@
 """Lesson files (`lessons/NN-name.md`) parsed into steps, Markdown chunks, lab and check blocks.
 
 A lesson is TOML front matter between `+++` lines, then steps that each start with `## Title`.
-Fenced ```lab and ```check blocks hold TOML. Every problem is reported with its file line; a
-broken file becomes a `BrokenLesson` and never an exception, so the app can show the rest.
-The text is kept exactly as written: nothing here evaluates or renders it.
+Fenced ```lab and ```check blocks hold TOML; ```claims blocks hold the lesson's claims (numbers
+written once, tied to their source: see claims.py), and every `{{id}}` in the text becomes that
+claim's stated value as the lesson loads. Otherwise the text is kept exactly as written. Every
+problem is reported with its file line; a broken file becomes a `BrokenLesson` and never an
+exception, so the app can show the rest.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from lbtutor.content.claims import Claim, ClaimSet, parse_claims
 from lbtutor.content.problems import (
     Problem,
     TomlLines,
@@ -155,6 +158,7 @@ class Lesson:
     minutes: int
     steps: tuple[Step, ...]
     path: Path
+    claims: tuple[Claim, ...] = ()  # the numbers its text states, with their sources
 
     def step(self, slug: str) -> Step | None:
         for step in self.steps:
@@ -310,9 +314,20 @@ class _StepDraft:
     text: list[str] = field(default_factory=list)
     checks: int = 0
     blocks: int = 0  # lab/check/real fences, valid or not
+    text_line: int = 0  # the file line of text[0]
 
-    def flush(self) -> None:
+    def add_text(self, lines: list[str], lineno: int) -> None:
+        if not self.text:
+            self.text_line = lineno
+        self.text.extend(lines)
+
+    def flush(self, claims: ClaimSet | None = None, problems: list[Problem] | None = None) -> None:
+        lead = next((k for k, line in enumerate(self.text) if line.strip()), len(self.text))
         chunk = _trim_blank_lines(self.text)
+        if chunk and claims is not None and problems is not None:
+            first = self.text_line + lead
+            chunk = claims.render(chunk, lambda offset: first + chunk.count("\n", 0, offset), problems,
+                                  paragraphs=True)
         if chunk:
             self.segments.append(chunk)
         self.text = []
@@ -338,6 +353,7 @@ def _parse_lesson(path: Path) -> _Parsed:
     lesson_id = front.get("id") if isinstance(front.get("id"), str) else ""
     link_id = lesson_id or path.stem
 
+    claims = _claims_of(path, lines, body_start, problems)
     steps: list[_StepDraft] = []
     preamble: list[int] = []  # lines of content before the first step
     i = body_start
@@ -348,22 +364,24 @@ def _parse_lesson(path: Path) -> _Parsed:
         if fence:
             marker, info = fence.group(1), fence.group(2)
             close = _find_fence_close(lines, i + 1, marker)
-            kind = info if info in ("lab", "check", "real") else None
+            kind = info if info in ("lab", "check", "real", "claims") else None
             if close is None:
                 what = f"```{kind} block" if kind else "code fence"
                 problems.append(Problem(path, lineno, f"{what} opened here is never closed (add a line with {marker})"))
                 close = len(lines)
             if not steps:
                 preamble.append(lineno)
+            elif kind == "claims":
+                pass  # read before the steps (_claims_of), so text anywhere can use them
             elif kind:
                 step = steps[-1]
-                step.flush()
+                step.flush(claims, problems)
                 step.blocks += 1
-                block = _parse_block(path, kind, lines[i + 1:close], lineno, link_id, step, problems)
+                block = _parse_block(path, kind, lines[i + 1:close], lineno, link_id, step, problems, claims)
                 if block is not None:
                     step.segments.append(block)
             else:
-                steps[-1].text.extend(lines[i:close + 1])
+                steps[-1].add_text(lines[i:close + 1], lineno)
             i = close + 1
             continue
         heading = _HEADING.match(line)
@@ -375,17 +393,24 @@ def _parse_lesson(path: Path) -> _Parsed:
             elif not slug:
                 problems.append(Problem(path, lineno, f'step title "{title}" has no letters or digits for its slug (a-z, 0-9)'))
             if steps:
-                steps[-1].flush()
+                steps[-1].flush(claims, problems)
             steps.append(_StepDraft(title, slug, lineno))
             i += 1
             continue
         if steps:
-            steps[-1].text.append(line)
+            steps[-1].add_text([line], lineno)
         elif line.strip():
             preamble.append(lineno)
         i += 1
     if steps:
-        steps[-1].flush()
+        steps[-1].flush(claims, problems)
+    labs = {}
+    for step in steps:
+        for segment in step.segments:
+            if isinstance(segment, LabBlock):
+                labs.setdefault(segment.title, segment)
+    claims.resolve_labs(labs, problems)
+    problems.extend(claims.unused())
 
     if preamble and steps:
         problems.append(Problem(path, preamble[0],
@@ -419,6 +444,7 @@ def _parse_lesson(path: Path) -> _Parsed:
             Step(lesson_id, n, s.title, s.slug, tuple(s.segments), s.line) for n, s in enumerate(steps)
         ),
         path=path,
+        claims=tuple(claims.claims.values()),
     )
     return _Parsed(lesson, [], lesson_id, id_line)
 
@@ -478,7 +504,46 @@ def _front_matter(path: Path, lines: list[str], problems: list[Problem]) -> tupl
 # blocks
 
 
-def _parse_block(path, kind, body, fence_line, lesson_id, step, problems):
+def _claims_of(path: Path, lines: list[str], start: int, problems: list[Problem]) -> ClaimSet:
+    """Every ```claims block of the file, read before the steps so that text anywhere in the
+    lesson can use any of them. A block holds [[claims]] tables (see claims.py)."""
+    claims = ClaimSet(path)
+    i = start
+    while i < len(lines):
+        fence = _FENCE_OPEN.match(lines[i])
+        if not fence:
+            i += 1
+            continue
+        close = _find_fence_close(lines, i + 1, fence.group(1))
+        end = len(lines) if close is None else close
+        if fence.group(2) == "claims":
+            _claims_block(path, lines[i + 1:end], i + 1, claims, problems)
+        i = end + 1
+    return claims
+
+
+def _claims_block(path: Path, body: list[str], fence_line: int, claims: ClaimSet, problems: list[Problem]) -> None:
+    text = "\n".join(body)
+    first = fence_line + 1
+    if not text.strip():
+        problems.append(Problem(path, fence_line, "```claims block is empty"))
+        return
+    data, err_line, err = parse_toml(text, first)
+    if data is None:
+        problems.append(Problem(path, err_line, f"```claims block is not valid TOML: {err}"))
+        return
+    where = TomlLines(text, first)
+    for key in data:
+        if key != "claims":
+            problems.append(Problem(path, where.line(key),
+                                    f'claims block: unknown key "{key}"; a claims block holds [[claims]] tables'))
+    if "claims" not in data:
+        problems.append(Problem(path, fence_line, "```claims block holds [[claims]] tables, and has none"))
+        return
+    parse_claims(data["claims"], claims, where, problems, allow_lab=True)
+
+
+def _parse_block(path, kind, body, fence_line, lesson_id, step, problems, claims=None):
     text = "\n".join(body)
     first = fence_line + 1
     if not text.strip():
@@ -501,8 +566,23 @@ def _parse_block(path, kind, body, fence_line, lesson_id, step, problems):
         block = _real_block(data, problem, fence_line)
     else:
         block = _lab_block(data, problem, fence_line)
+    if claims is not None and block is not None:
+        block = _render_block(block, claims, where, found)
     problems.extend(found)
     return None if found else block
+
+
+def _render_block(block, claims: ClaimSet, where: TomlLines, problems: list[Problem]):
+    """A check or lab block with every {{id}} in its text replaced by the claim's stated value."""
+    if isinstance(block, CheckBlock):
+        options = tuple(
+            Option(opt.key, claims.render_toml(opt.text, where, problems, "options", n, "text"),
+                   claims.render_toml(opt.explain, where, problems, "options", n, "explain"))
+            for n, opt in enumerate(block.options)
+        )  # fmt: skip
+        return replace(block, question=claims.render_toml(block.question, where, problems, "question"), options=options)
+    return replace(block, title=claims.render_toml(block.title, where, problems, "title"),
+                   look_for=claims.render_toml(block.look_for, where, problems, "look_for"))
 
 
 def _check_block(data, problem, check_id, fence_line):
@@ -770,9 +850,10 @@ def check_set_table(holder: dict, what: str, problem) -> bool:
     return ok
 
 
-def check_scenario_settings(name: str, settings: dict, problem) -> bool:
+def check_scenario_settings(name: str, settings: dict, problem, *, build: bool = True) -> bool:
     """Check a scenario lab's [set] table against the scenario's own parameters, each problem at
-    the line of its key.
+    the line of its key. With build=False (a claim's `set`, measured only by `check --claims`)
+    the combination is checked only against the request budget, not by building the run.
 
     The scenario module is imported here, on first use; one that fails to import is a problem in
     the lesson (the lab could not run), never a traceback."""
@@ -808,6 +889,9 @@ def check_scenario_settings(name: str, settings: dict, problem) -> bool:
     # Each value is allowed on its own; building the run checks how they combine (a join time
     # past the run's end, shares that add up to more than 1). Building runs no simulation.
     try:
+        if not build:
+            scenario.check_budget(scenario.resolve(settings))
+            return True
         scenario.build(settings, DEFAULT_LAB_SEED)
     except Exception as exc:
         message = str(exc)  # "NAME: key=value is not allowed; ..." names the key to blame

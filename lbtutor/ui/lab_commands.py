@@ -155,6 +155,9 @@ def _screen_commands(screen) -> Iterator[LabCommand]:
         yield LabCommand("Add a side to the comparison", "C: one more algorithm", screen.action_add_side)
         yield LabCommand("Remove this side", "Drop the chosen side from the comparison", screen.action_remove_side)
         yield LabCommand("Next side", "tab: choose which side `a` changes", screen.action_next_side)
+        yield LabCommand("Repeat over 20 seeds",
+                         "i: the compared sides over 20 seeds: each figure's mean and 95% interval, and whether the winner is clear",
+                         screen.action_repeat_seeds)
     yield LabCommand("More traffic", "→: raise the arrival rate by a quarter", screen.action_more_traffic)
     yield LabCommand("Less traffic", "←: lower the arrival rate by a fifth", screen.action_less_traffic)
     yield LabCommand("Select next server", "↓ or j: the server below (d, u, x, w, s and e act on it)",

@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from lbtutor.real import report
-from lbtutor.real.haproxy import probe_wait
+from lbtutor.real.haproxy import SERVER_CONNECT
 from lbtutor.real.setup import RealSetup
 from lbtutor.sim.health import AFTER_COMPLETION, HealthChecker
 from lbtutor.sim.passive_health import PassiveHealth
@@ -73,10 +73,10 @@ class BesideRun:
                                         fail_timeout=int(setup.fail_timeout),
                                         clock_phase=clock_phase, on_change=self._changed)
         else:
-            # the wait HAProxy really gives a hung server's probe (see haproxy.probe_wait)
-            timeout = None if setup.check_timeout is None else probe_wait(setup)
+            # HAProxy's timeout connect decides how long a hung server's probe really waits
             self.health = HealthChecker(
-                self.sim, interval=setup.check_interval, timeout=timeout,
+                self.sim, interval=setup.check_interval, timeout=setup.check_timeout,
+                connect_timeout=SERVER_CONNECT,
                 fall=setup.fall, rise=setup.rise, check=setup.check, schedule=AFTER_COMPLETION,
                 first_probes=first_probes, on_change=self._changed)
 

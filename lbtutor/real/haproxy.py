@@ -20,6 +20,7 @@ from lbtutor.real import algorithms
 from lbtutor.real.binaries import require, version
 from lbtutor.real.ownership import Ownership, within
 from lbtutor.real.setup import RealSetup
+from lbtutor.sim.health import hung_probe_wait
 
 START_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 1.0  # seconds lbtutor waits for the stats socket
@@ -53,9 +54,7 @@ def probe_wait(setup: RealSetup) -> float:
     connection starts; `timeout check` moves the expiry once connected but does not requeue the
     task, so the probe fails at max(timeout check, min(inter, timeout connect)). (inter 2 s,
     timeout connect 1 s: timeout check 0.3 s waits 1 s; 1.5 s waits 1.5 s.)"""
-    if setup.check_timeout is None:
-        return setup.check_interval
-    return max(setup.check_timeout, min(setup.check_interval, SERVER_CONNECT))
+    return hung_probe_wait(setup.check_interval, setup.check_timeout, SERVER_CONNECT)
 
 
 def config(setup: RealSetup, *, port: int, server_ports: dict[str, int], socket_path: str,

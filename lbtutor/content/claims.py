@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -40,6 +39,7 @@ from lbtutor.content.problems import (
     Problem,
     TomlLines,
     closest,
+    finite_number,
     is_int,
     is_number,
     nonempty_str,
@@ -414,14 +414,7 @@ def _shown(value) -> str:
     return repr(value)
 
 
-def _finite(value) -> bool:
-    """A TOML number a float can hold (an integer of hundreds of digits cannot)."""
-    if not is_number(value):
-        return False
-    try:
-        return math.isfinite(float(value))
-    except OverflowError:
-        return False
+_finite = finite_number
 
 
 def _check_metric(metric: str, source: str, scenario: str | None, servers: int | None) -> str | None:

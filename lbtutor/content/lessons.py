@@ -10,7 +10,6 @@ exception, so the app can show the rest.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,6 +19,7 @@ from lbtutor.content.problems import (
     Problem,
     TomlLines,
     closest,
+    finite_number,
     is_int,
     is_number,
     nonempty_str,
@@ -728,7 +728,7 @@ def _lab_block(data, problem, fence_line):
         problem(f'"seed" must be a whole number from 0 to 2**63 - 1 (got {seed!r})', "seed")
         ok = False
     speed = data.get("speed", DEFAULT_LAB_SPEED)
-    if not is_number(speed) or not math.isfinite(speed) or not 0 < speed <= 1000:
+    if not finite_number(speed) or not 0 < speed <= 1000:
         problem(f'"speed" must be a positive number of simulated seconds per second, at most 1000 (got {speed!r})',
                 "speed")
         ok = False

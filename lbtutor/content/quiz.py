@@ -20,6 +20,7 @@ from lbtutor.content.problems import (
     Problem,
     array_of_tables,
     closest,
+    finite_number,
     is_number,
     load_toml_file,
     nonempty_str,
@@ -333,15 +334,17 @@ def _number_answer(q: dict, problem) -> tuple[float | None, float, str]:
     answer = q.get("answer")
     if "answer" not in q:
         problem('needs "answer" (a number)')
-    elif not is_number(answer) or not math.isfinite(answer):
-        problem(f'"answer" of a number question must be a number (got {type_name(answer)})', "answer")
+    elif not finite_number(answer):
+        got = type_name(answer) if not is_number(answer) else "a number too large for a float" if isinstance(answer, int) else repr(answer)
+        problem(f'"answer" of a number question must be a finite number (got {got})', "answer")
         answer = None
     tolerance = q.get("tolerance")
     if "tolerance" not in q:
         problem('a number question needs "tolerance" (absolute; 0 for exact)')
         tolerance = 0.0
-    elif not is_number(tolerance) or not math.isfinite(tolerance) or tolerance < 0:
-        problem(f'"tolerance" must be a number of 0 or more (got {tolerance!r})', "tolerance")
+    elif not finite_number(tolerance) or tolerance < 0:
+        got = "a number too large for a float" if isinstance(tolerance, int) and tolerance > 0 else repr(tolerance)
+        problem(f'"tolerance" must be a number of 0 or more (got {got})', "tolerance")
         tolerance = 0.0
     unit = q.get("unit")
     if "unit" not in q:

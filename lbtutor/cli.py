@@ -9,7 +9,7 @@ import sys
 from lbtutor import __version__
 
 # subcommand -> module in lbtutor.commands exposing add_parser(subparsers) and run(args) -> int
-COMMANDS = ["sim", "tutor", "check", "progress", "lab", "serve", "practice"]
+COMMANDS = ["sim", "tutor", "check", "progress", "lab", "serve", "practice", "real"]
 
 
 class Parser(argparse.ArgumentParser):

@@ -1,4 +1,4 @@
-"""Where lbtutor finds its bundled data (lessons, assets) and keeps the learner's data."""
+"""Where lbtutor finds its bundled data (lessons, assets), keeps the learner's data and its cache."""
 
 from __future__ import annotations
 
@@ -35,5 +35,18 @@ def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
         from platformdirs import user_data_dir
 
         path = Path(user_data_dir(_APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def cache_dir() -> Path:
+    """Where lbtutor keeps what it can recompute (measured claims): $LBTUTOR_HOME/cache, else the
+    platform's user cache dir. Created on first use."""
+    if os.environ.get("LBTUTOR_HOME"):
+        path = Path(os.environ["LBTUTOR_HOME"]) / "cache"
+    else:
+        from platformdirs import user_cache_dir
+
+        path = Path(user_cache_dir(_APP_NAME, appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -30,10 +30,12 @@ def test_json_counts_everything_the_folder_holds(capsys):
     code, out, _ = check(capsys, "--json")
     data = json.loads(out)
     assert code == 0 and data["errors"] == []
-    assert set(data) == {"lessons", "steps", "labs", "checks", "questions", "prompts", "tree_nodes", "errors"}
+    assert set(data) == {"lessons", "steps", "labs", "checks", "questions", "prompts", "tree_nodes", "claims",
+                         "errors"}
     assert data["lessons"] == 9
     assert data["labs"] >= 27 and data["checks"] >= 27  # at least three interactive blocks per module
     assert data["questions"] >= 9 * 12 and data["prompts"] >= 15 and data["tree_nodes"] > 0
+    assert data["claims"] >= 60  # every simulated or computed number the course states is a claim
 
 
 def test_every_broken_fixture_is_reported_as_file_line(capsys, monkeypatch):

@@ -129,6 +129,8 @@ def test_each_question_kind_loads_and_marks_answers(folder):
          'unknown key "txt"'),
         ('tolerance = 0.5\n', "", 37, 'question "q-number": a number question needs "tolerance"'),
         ('unit = "servers"\n', "", 37, 'needs "unit"'),
+        ('tolerance = 0.5', "tolerance = 1" + "0" * 400, 43, '"tolerance" must be a number of 0 or more (got a number too large'),
+        ('answer = 20', "answer = 1" + "0" * 400, 42, '"answer" of a number question must be a finite number (got a number too large'),
         ('key = "round-robin"', 'key = "round-robbin"', 55, 'option "round-robbin" is not an algorithm slug'),
         ('teaches = "algorithms#least-connections"\nanswer = "b"', 'teaches = "algorithms#least-conn"\nanswer = "b"',
          7, 'lesson "algorithms" has no step "least-conn"'),

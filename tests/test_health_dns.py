@@ -145,6 +145,41 @@ def test_without_a_check_timeout_a_probe_may_take_the_whole_interval():
     assert hc.detection_bound("hang") == 3 * (5.0 + 5.0)  # the lesson's inter 5s fall 3: 30 s worst
 
 
+@pytest.mark.parametrize(
+    ("interval", "timeout", "connect", "hung", "gone"),
+    [
+        # HAProxy 2.6 (src/tcpcheck.c): with timeout check set, the check task wakes first at
+        # min(inter, timeout connect); timeout check moves the expiry once connected, later only.
+        (2.0, 1.0, 1.0, 1.0, 1.0),  # timeout connect <= timeout check: the check timeout holds
+        (2.0, 1.0, 5.0, 2.0, 2.0),  # the common timeout connect 5s: the whole inter, as with no timeout check
+        (5.0, 2.0, 1.0, 2.0, 1.0),  # a gone host never connects: the connect deadline alone
+        (5.0, 2.0, math.inf, 5.0, 5.0),  # no timeout connect: timeout check changes nothing
+        (2.0, None, 1.0, 2.0, 2.0),  # no timeout check: inter, whatever timeout connect says
+    ],
+)
+def test_haproxys_timeout_connect_decides_how_long_a_hung_probe_really_waits(interval, timeout, connect, hung, gone):
+    hc = checker(pool(), interval=interval, timeout=timeout, connect_timeout=connect)
+    assert hc.probe_wait("hang") == hung and hc.probe_wait("crash") == gone
+    assert hc.detection_bound("hang") == 3 * (interval + hung)
+
+
+def test_a_hung_server_is_timed_with_timeout_connect_as_haproxy_times_it():
+    # inter 2s, timeout check 0.3s, timeout connect 1s: each hung probe fails after 1 s, so the
+    # failures come 3 s apart; the ejection lands fall x 3 s after the probe before the hang at most.
+    sim = pool(4, rate=4.0)
+    hc = checker(sim, interval=2.0, timeout=0.3, connect_timeout=1.0)
+    sim.advance_to(30.0)
+    sim.set_fault("s1", "hang")
+    sim.advance_to(60.0)
+    delay = hc.health["s1"].detected_at[0] - 30.0
+    assert 3 * 3.0 - 2.0 - EPS <= delay <= 3 * 3.0 + EPS
+
+
+def test_timeout_connect_is_haproxys_so_a_fixed_rate_checker_refuses_it():
+    with pytest.raises(ConfigError, match="connect_timeout models HAProxy's timeout connect"):
+        checker(pool(), schedule="fixed-rate", connect_timeout=1.0)
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_tcp_passes_a_broken_application_and_http_ejects_it_without_waiting_for_a_timeout(seed):
     results = {}

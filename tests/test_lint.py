@@ -26,3 +26,14 @@ def test_the_simulator_and_content_layers_never_import_the_ui():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_real_layer_imports_the_simulator_but_never_the_ui_content_textual_or_rich():
+    code = (
+        "import pkgutil, importlib, sys, lbtutor.real;"
+        "[importlib.import_module(m.name) for m in pkgutil.walk_packages(lbtutor.real.__path__, 'lbtutor.real.')];"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')"
+        " or m.startswith(('lbtutor.ui', 'lbtutor.content'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lbtutor.content.claims import Claim, ClaimSet, parse_claims
 from lbtutor.content.problems import (
     Problem,
     array_of_tables,
@@ -20,7 +21,7 @@ from lbtutor.content.problems import (
     unknown_keys,
 )
 
-FILE_KEYS = ("prompts",)
+FILE_KEYS = ("prompts", "claims")
 PROMPT_KEYS = ("id", "section", "prompt", "model_answer", "points")
 POINT_KEYS = ("text", "terms")
 
@@ -54,6 +55,12 @@ def interview_file(directory: Path | str) -> Path:
 def load_interview(path: Path | str | None = None) -> tuple[list[InterviewPrompt], list[Problem]]:
     """The prompts of `path` (default: the bundled interview.toml). Prompts with problems are left
     out and reported; the rest load."""
+    prompts, _claims, problems = load_interview_file(path)
+    return prompts, problems
+
+
+def load_interview_file(path: Path | str | None = None) -> tuple[list[InterviewPrompt], list[Claim], list[Problem]]:
+    """The prompts of `path`, the claims their model answers state, and every problem."""
     if path is None:
         from lbtutor.paths import lessons_dir
 
@@ -61,7 +68,10 @@ def load_interview(path: Path | str | None = None) -> tuple[list[InterviewPrompt
     path = Path(path)
     data, where, problems = load_toml_file(path)
     if data is None:
-        return [], problems
+        return [], [], problems
+    claims = ClaimSet(path)
+    if "claims" in data:
+        parse_claims(data["claims"], claims, where, problems)
 
     def file_problem(message: str, *key) -> None:
         problems.append(Problem(path, where.line(*key), message))
@@ -84,6 +94,8 @@ def load_interview(path: Path | str | None = None) -> tuple[list[InterviewPrompt
         section = require_section(table, problem)
         text = require_str(table, "prompt", problem)
         model = require_str(table, "model_answer", problem)
+        text = claims.render_toml(text, where, problems, "prompts", n, "prompt")
+        model = claims.render_toml(model, where, problems, "prompts", n, "model_answer")
         points = _points(table, problem)
         if nonempty_str(pid):
             if pid in seen:
@@ -91,7 +103,8 @@ def load_interview(path: Path | str | None = None) -> tuple[list[InterviewPrompt
             seen.setdefault(pid, where.line("prompts", n))
         if len(problems) == count:
             prompts.append(InterviewPrompt(pid, section, text, model.strip(), points, path, where.line("prompts", n)))
-    return prompts, sorted(problems, key=lambda p: p.line)
+    problems.extend(claims.unused())
+    return prompts, list(claims.claims.values()), sorted(problems, key=lambda p: p.line)
 
 
 def validate_interview_file(path: Path | str) -> list[Problem]:

@@ -1,22 +1,25 @@
 """Lesson files (`lessons/NN-name.md`) parsed into steps, Markdown chunks, lab and check blocks.
 
 A lesson is TOML front matter between `+++` lines, then steps that each start with `## Title`.
-Fenced ```lab and ```check blocks hold TOML. Every problem is reported with its file line; a
-broken file becomes a `BrokenLesson` and never an exception, so the app can show the rest.
-The text is kept exactly as written: nothing here evaluates or renders it.
+Fenced ```lab and ```check blocks hold TOML; ```claims blocks hold the lesson's claims (numbers
+written once, tied to their source: see claims.py), and every `{{id}}` in the text becomes that
+claim's stated value as the lesson loads. Otherwise the text is kept exactly as written. Every
+problem is reported with its file line; a broken file becomes a `BrokenLesson` and never an
+exception, so the app can show the rest.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from lbtutor.content.claims import Claim, ClaimSet, parse_claims
 from lbtutor.content.problems import (
     Problem,
     TomlLines,
     closest,
+    finite_number,
     is_int,
     is_number,
     nonempty_str,
@@ -103,7 +106,32 @@ class LabBlock:
         return SimConfig(algorithm=chosen, seed=self.seed, **values).validate()
 
 
-Segment = str | LabBlock | CheckBlock
+REAL_SHOWS = ("lab", "pick-order")
+REAL_SETUP_KEYS = (
+    "algorithm", "servers", "weights", "workers", "arrival_rate", "service_rate", "service_dist",
+    "clients", "check", "check_interval", "check_timeout", "fall", "rise", "slowstart", "max_fails",
+    "fail_timeout", "request_timeout", "seed",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RealBlock:
+    """A lab on a real balancer (`lbtutor.real`): `show = "lab"` runs the setup on it with the
+    simulator beside (the simulator alone, saying so, when the balancer is not installed);
+    `show = "pick-order"` asks each balancer in `balancers` for `requests` picks in a row, beside
+    the simulator's order. `setup` holds the RealSetup keys the block gives."""
+
+    title: str
+    look_for: str
+    line: int
+    balancers: tuple[str, ...]
+    show: str = "lab"
+    target: str = "s1"  # the server the block's break and heal buttons act on
+    requests: int = 14
+    setup: dict = field(default_factory=dict, hash=False)
+
+
+Segment = str | LabBlock | CheckBlock | RealBlock
 
 
 @dataclass(frozen=True)
@@ -136,6 +164,7 @@ class Lesson:
     minutes: int
     steps: tuple[Step, ...]
     path: Path
+    claims: tuple[Claim, ...] = ()  # the numbers its text states, with their sources
 
     def step(self, slug: str) -> Step | None:
         for step in self.steps:
@@ -256,6 +285,9 @@ def _unloadable(directory: Path, message: str) -> Course:
 FRONT_MATTER_KEYS = {"id": "a string", "section": "an integer", "title": "a string", "minutes": "an integer"}
 LAB_KEYS = ("title", "look_for", "scenario", "set", "algorithms", *ENGINE_KEYS, "seed", "speed", "chart")
 LAB_CHARTS = ("dispatch",)  # an engine lab's extra views
+REAL_KEYS = ("title", "look_for", "balancer", "show", "target", "requests", *REAL_SETUP_KEYS)
+REAL_INT_KEYS = frozenset({"servers", "workers", "clients", "fall", "rise", "max_fails", "seed"})
+REAL_STR_KEYS = frozenset({"algorithm", "service_dist", "check"})
 CHECK_KEYS = ("question", "answer", "options", "run_to")
 OPTION_KEYS = ("key", "text", "explain")
 LESSON_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -288,10 +320,21 @@ class _StepDraft:
     segments: list = field(default_factory=list)
     text: list[str] = field(default_factory=list)
     checks: int = 0
-    blocks: int = 0  # lab/check fences, valid or not
+    blocks: int = 0  # lab/check/real fences, valid or not
+    text_line: int = 0  # the file line of text[0]
 
-    def flush(self) -> None:
+    def add_text(self, lines: list[str], lineno: int) -> None:
+        if not self.text:
+            self.text_line = lineno
+        self.text.extend(lines)
+
+    def flush(self, claims: ClaimSet | None = None, problems: list[Problem] | None = None) -> None:
+        lead = next((k for k, line in enumerate(self.text) if line.strip()), len(self.text))
         chunk = _trim_blank_lines(self.text)
+        if chunk and claims is not None and problems is not None:
+            first = self.text_line + lead
+            chunk = claims.render(chunk, lambda offset: first + chunk.count("\n", 0, offset), problems,
+                                  paragraphs=True)
         if chunk:
             self.segments.append(chunk)
         self.text = []
@@ -317,6 +360,7 @@ def _parse_lesson(path: Path) -> _Parsed:
     lesson_id = front.get("id") if isinstance(front.get("id"), str) else ""
     link_id = lesson_id or path.stem
 
+    claims = _claims_of(path, lines, body_start, problems)
     steps: list[_StepDraft] = []
     preamble: list[int] = []  # lines of content before the first step
     i = body_start
@@ -327,22 +371,24 @@ def _parse_lesson(path: Path) -> _Parsed:
         if fence:
             marker, info = fence.group(1), fence.group(2)
             close = _find_fence_close(lines, i + 1, marker)
-            kind = info if info in ("lab", "check") else None
+            kind = info if info in ("lab", "check", "real", "claims") else None
             if close is None:
                 what = f"```{kind} block" if kind else "code fence"
                 problems.append(Problem(path, lineno, f"{what} opened here is never closed (add a line with {marker})"))
                 close = len(lines)
             if not steps:
                 preamble.append(lineno)
+            elif kind == "claims":
+                pass  # read before the steps (_claims_of), so text anywhere can use them
             elif kind:
                 step = steps[-1]
-                step.flush()
+                step.flush(claims, problems)
                 step.blocks += 1
-                block = _parse_block(path, kind, lines[i + 1:close], lineno, link_id, step, problems)
+                block = _parse_block(path, kind, lines[i + 1:close], lineno, link_id, step, problems, claims)
                 if block is not None:
                     step.segments.append(block)
             else:
-                steps[-1].text.extend(lines[i:close + 1])
+                steps[-1].add_text(lines[i:close + 1], lineno)
             i = close + 1
             continue
         heading = _HEADING.match(line)
@@ -354,17 +400,24 @@ def _parse_lesson(path: Path) -> _Parsed:
             elif not slug:
                 problems.append(Problem(path, lineno, f'step title "{title}" has no letters or digits for its slug (a-z, 0-9)'))
             if steps:
-                steps[-1].flush()
+                steps[-1].flush(claims, problems)
             steps.append(_StepDraft(title, slug, lineno))
             i += 1
             continue
         if steps:
-            steps[-1].text.append(line)
+            steps[-1].add_text([line], lineno)
         elif line.strip():
             preamble.append(lineno)
         i += 1
     if steps:
-        steps[-1].flush()
+        steps[-1].flush(claims, problems)
+    labs = {}
+    for step in steps:
+        for segment in step.segments:
+            if isinstance(segment, LabBlock):
+                labs.setdefault(segment.title, segment)
+    claims.resolve_labs(labs, problems)
+    problems.extend(claims.unused())
 
     if preamble and steps:
         problems.append(Problem(path, preamble[0],
@@ -398,6 +451,7 @@ def _parse_lesson(path: Path) -> _Parsed:
             Step(lesson_id, n, s.title, s.slug, tuple(s.segments), s.line) for n, s in enumerate(steps)
         ),
         path=path,
+        claims=tuple(claims.claims.values()),
     )
     return _Parsed(lesson, [], lesson_id, id_line)
 
@@ -457,7 +511,46 @@ def _front_matter(path: Path, lines: list[str], problems: list[Problem]) -> tupl
 # blocks
 
 
-def _parse_block(path, kind, body, fence_line, lesson_id, step, problems):
+def _claims_of(path: Path, lines: list[str], start: int, problems: list[Problem]) -> ClaimSet:
+    """Every ```claims block of the file, read before the steps so that text anywhere in the
+    lesson can use any of them. A block holds [[claims]] tables (see claims.py)."""
+    claims = ClaimSet(path)
+    i = start
+    while i < len(lines):
+        fence = _FENCE_OPEN.match(lines[i])
+        if not fence:
+            i += 1
+            continue
+        close = _find_fence_close(lines, i + 1, fence.group(1))
+        end = len(lines) if close is None else close
+        if fence.group(2) == "claims":
+            _claims_block(path, lines[i + 1:end], i + 1, claims, problems)
+        i = end + 1
+    return claims
+
+
+def _claims_block(path: Path, body: list[str], fence_line: int, claims: ClaimSet, problems: list[Problem]) -> None:
+    text = "\n".join(body)
+    first = fence_line + 1
+    if not text.strip():
+        problems.append(Problem(path, fence_line, "```claims block is empty"))
+        return
+    data, err_line, err = parse_toml(text, first)
+    if data is None:
+        problems.append(Problem(path, err_line, f"```claims block is not valid TOML: {err}"))
+        return
+    where = TomlLines(text, first)
+    for key in data:
+        if key != "claims":
+            problems.append(Problem(path, where.line(key),
+                                    f'claims block: unknown key "{key}"; a claims block holds [[claims]] tables'))
+    if "claims" not in data:
+        problems.append(Problem(path, fence_line, "```claims block holds [[claims]] tables, and has none"))
+        return
+    parse_claims(data["claims"], claims, where, problems, allow_lab=True)
+
+
+def _parse_block(path, kind, body, fence_line, lesson_id, step, problems, claims=None):
     text = "\n".join(body)
     first = fence_line + 1
     if not text.strip():
@@ -477,10 +570,27 @@ def _parse_block(path, kind, body, fence_line, lesson_id, step, problems):
         step.checks += 1
         labs = [segment for segment in step.segments if isinstance(segment, LabBlock)]
         block = _check_block(data, problem, f"{lesson_id}#{step.slug}/{step.checks}", fence_line, labs[-1] if labs else None)
+    elif kind == "real":
+        block = _real_block(data, problem, fence_line)
     else:
         block = _lab_block(data, problem, fence_line)
+    if claims is not None and block is not None:
+        block = _render_block(block, claims, where, found)
     problems.extend(found)
     return None if found else block
+
+
+def _render_block(block, claims: ClaimSet, where: TomlLines, problems: list[Problem]):
+    """A check or lab block with every {{id}} in its text replaced by the claim's stated value."""
+    if isinstance(block, CheckBlock):
+        options = tuple(
+            Option(opt.key, claims.render_toml(opt.text, where, problems, "options", n, "text"),
+                   claims.render_toml(opt.explain, where, problems, "options", n, "explain"))
+            for n, opt in enumerate(block.options)
+        )  # fmt: skip
+        return replace(block, question=claims.render_toml(block.question, where, problems, "question"), options=options)
+    return replace(block, title=claims.render_toml(block.title, where, problems, "title"),
+                   look_for=claims.render_toml(block.look_for, where, problems, "look_for"))
 
 
 def _check_block(data, problem, check_id, fence_line, lab=None):
@@ -636,7 +746,7 @@ def _lab_block(data, problem, fence_line):
         problem(f'"seed" must be a whole number from 0 to 2**63 - 1 (got {seed!r})', "seed")
         ok = False
     speed = data.get("speed", DEFAULT_LAB_SPEED)
-    if not is_number(speed) or not math.isfinite(speed) or not 0 < speed <= 1000:
+    if not finite_number(speed) or not 0 < speed <= 1000:
         problem(f'"speed" must be a positive number of simulated seconds per second, at most 1000 (got {speed!r})',
                 "speed")
         ok = False
@@ -678,6 +788,78 @@ def _lab_block(data, problem, fence_line):
     )
 
 
+def _real_block(data, problem, fence_line):
+    """A ```real block, checked by the very rules `lbtutor real` applies (lbtutor.real.setup)."""
+    from lbtutor.real.algorithms import Unsupported
+    from lbtutor.real.setup import RealSetup
+
+    unknown_keys(data, REAL_KEYS, problem)
+    ok = True
+    for key in ("title", "look_for"):
+        if key not in data:
+            problem(f'needs "{key}"' + (": one sentence that says what to watch" if key == "look_for" else ""))
+            ok = False
+        elif not nonempty_str(data[key]):
+            problem(f'"{key}" must be a non-empty string (got {type_name(data[key])})', key)
+            ok = False
+    show = data.get("show", "lab")
+    if show not in REAL_SHOWS:
+        problem(f'"show" must be one of {", ".join(REAL_SHOWS)} (got {show!r})', "show")
+        return None
+    balancer = data.get("balancer", "haproxy")
+    balancers = balancer if isinstance(balancer, list) else [balancer]
+    if not balancers or not all(b in ("haproxy", "nginx") for b in balancers) or (
+            show == "lab" and isinstance(balancer, list)):
+        what = "haproxy or nginx" + (", or a list of them" if show == "pick-order" else "")
+        problem(f'"balancer" must be {what} (got {balancer!r})', "balancer")
+        return None
+    requests = data.get("requests", 14)
+    if not is_int(requests) or not 1 <= requests <= 100:
+        problem(f'"requests" must be a whole number from 1 to 100 (got {requests!r})', "requests")
+        ok = False
+    values = {k: data[k] for k in REAL_SETUP_KEYS if k in data}
+    for key, value in values.items():
+        if key in REAL_INT_KEYS and not is_int(value):
+            problem(f'"{key}" must be a whole number (got {type_name(value)})', key)
+            return None
+        if key in REAL_STR_KEYS and not isinstance(value, str):
+            problem(f'"{key}" must be a string (got {type_name(value)})', key)
+            return None
+        if key not in REAL_INT_KEYS | REAL_STR_KEYS | {"weights"} and not is_number(value):
+            problem(f'"{key}" must be a number (got {type_name(value)})', key)
+            return None
+    if "weights" in values:
+        if not isinstance(values["weights"], list) or not all(is_int(w) for w in values["weights"]):
+            problem(f'"weights" must be a list of whole numbers (got {values["weights"]!r})', "weights")
+            return None
+        values["weights"] = tuple(values["weights"])
+    setup = None
+    for name in balancers:
+        given = frozenset(k for k in values if k not in ("algorithm", "servers", "weights", "workers",
+                                                        "arrival_rate", "service_rate", "service_dist",
+                                                        "clients", "seed", "request_timeout"))
+        try:
+            setup = RealSetup(balancer=name, given=given, **values).validate()
+        except Unsupported as exc:
+            problem(str(exc), *(("algorithm",) if "algorithm" in values else ()))
+            return None
+        except ConfigError as exc:
+            message = str(exc)
+            key = next((k for k in values if k.replace("_", "-") in message or k in message), None)
+            problem(message, *((key,) if key else ()))
+            return None
+    target = data.get("target", "s1")
+    if setup is not None and target not in setup.names:
+        problem(f'"target" must name a server: {", ".join(setup.names)} (got {target!r})', "target")
+        ok = False
+    if not ok:
+        return None
+    return RealBlock(
+        title=data["title"], look_for=data["look_for"], line=fence_line, balancers=tuple(balancers),
+        show=show, target=target, requests=requests, setup=values,
+    )
+
+
 def check_set_table(holder: dict, what: str, problem) -> bool:
     """The `set` table of a lab block or a quiz question (`what`): it needs a "scenario" beside
     it, and holds strings, numbers and booleans. False, with each problem reported, if not."""
@@ -696,9 +878,10 @@ def check_set_table(holder: dict, what: str, problem) -> bool:
     return ok
 
 
-def check_scenario_settings(name: str, settings: dict, problem) -> bool:
+def check_scenario_settings(name: str, settings: dict, problem, *, build: bool = True) -> bool:
     """Check a scenario lab's [set] table against the scenario's own parameters, each problem at
-    the line of its key.
+    the line of its key. With build=False (a claim's `set`, measured only by `check --claims`)
+    the combination is checked only against the request budget, not by building the run.
 
     The scenario module is imported here, on first use; one that fails to import is a problem in
     the lesson (the lab could not run), never a traceback."""
@@ -734,6 +917,9 @@ def check_scenario_settings(name: str, settings: dict, problem) -> bool:
     # Each value is allowed on its own; building the run checks how they combine (a join time
     # past the run's end, shares that add up to more than 1). Building runs no simulation.
     try:
+        if not build:
+            scenario.check_budget(scenario.resolve(settings))
+            return True
         scenario.build(settings, DEFAULT_LAB_SEED)
     except Exception as exc:
         message = str(exc)  # "NAME: key=value is not allowed; ..." names the key to blame

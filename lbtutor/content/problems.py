@@ -6,6 +6,7 @@ maps every key path (`("questions", 3, "options", 1, "explain")`) to the 1-based
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -206,6 +207,17 @@ def is_int(value: object) -> bool:
 
 def is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def finite_number(value: object) -> bool:
+    """A number a float can hold: not NaN or infinite, and not an integer of hundreds of digits
+    (TOML and JSON integers are unbounded; math.isfinite(10**400) raises OverflowError)."""
+    if not is_number(value):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def nonempty_str(value: object) -> bool:

@@ -16,7 +16,6 @@ Design:
 from __future__ import annotations
 
 import json
-import math
 import os
 import sqlite3
 import threading
@@ -25,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from lbtutor.content.problems import finite_number
 from lbtutor.content.srs import BOXES
 
 FILENAME = "progress.sqlite3"
@@ -430,7 +430,7 @@ def _check_field(where: str, kind: str, value) -> None:
         raise ValueError(f"{where} must be a whole number of 0 or more, got {value!r}")
     if kind == "box" and not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= BOXES):
         raise ValueError(f"{where} must be a Leitner box from 1 to {BOXES}, got {value!r}")
-    if kind == "time" and not (number and math.isfinite(value) and 0 <= value < 1e11):
+    if kind == "time" and not (finite_number(value) and 0 <= value < 1e11):
         raise ValueError(f"{where} must be a timestamp in seconds, got {value!r}")
     if kind == "correct" and not (isinstance(value, bool) or (number and value == int(value) and 0 <= value <= 10)):
         raise ValueError(f"{where} must be true or false, got {value!r}")

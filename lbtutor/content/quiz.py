@@ -14,11 +14,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lbtutor.content.claims import Claim, ClaimSet, parse_claims
 from lbtutor.content.lessons import Course, Option, validate_answers, validate_options
 from lbtutor.content.problems import (
     Problem,
     array_of_tables,
     closest,
+    finite_number,
     is_number,
     load_toml_file,
     nonempty_str,
@@ -29,7 +31,7 @@ from lbtutor.content.problems import (
 )
 
 KINDS = ("single", "multiple", "number", "algorithm")
-FILE_KEYS = ("section", "questions")
+FILE_KEYS = ("section", "questions", "claims")
 QUESTION_KEYS = (
     "id", "kind", "prompt", "teaches", "needs", "answer", "options", "tolerance", "unit", "explain", "scenario", "set",
 )  # fmt: skip
@@ -79,6 +81,7 @@ class Question:
 @dataclass
 class QuizBank:
     questions: list[Question]
+    claims: list[Claim] = field(default_factory=list)  # the numbers the files state, with their sources
 
     def question(self, id: str) -> Question:
         for q in self.questions:
@@ -110,11 +113,13 @@ def load_quiz_bank(directory: Path | str | None = None, course: Course | None = 
 
         directory = lessons_dir()
     questions: list[Question] = []
+    claims: list[Claim] = []
     problems: list[Problem] = []
     seen: dict[str, tuple[Path, int]] = {}
     for path in quiz_files(directory):
-        found, bad = _load_file(path, course)
+        found, bad, file_claims = _load_file(path, course)
         problems.extend(bad)
+        claims.extend(file_claims)
         for q in found:
             if q.id in seen:
                 other, line = seen[q.id]
@@ -123,11 +128,11 @@ def load_quiz_bank(directory: Path | str | None = None, course: Course | None = 
                 continue
             seen[q.id] = (path, q.line)
             questions.append(q)
-    return QuizBank(questions), problems
+    return QuizBank(questions, claims), problems
 
 
 def validate_quiz_file(path: Path | str, course: Course | None = None) -> list[Problem]:
-    questions, problems = _load_file(Path(path), course)
+    questions, problems, _claims = _load_file(Path(path), course)
     seen: dict[str, int] = {}
     for q in questions:
         if q.id in seen:
@@ -136,10 +141,13 @@ def validate_quiz_file(path: Path | str, course: Course | None = None) -> list[P
     return sorted(problems, key=lambda p: p.line)
 
 
-def _load_file(path: Path, course: Course | None) -> tuple[list[Question], list[Problem]]:
+def _load_file(path: Path, course: Course | None) -> tuple[list[Question], list[Problem], list[Claim]]:
     data, where, problems = load_toml_file(path)
     if data is None:
-        return [], problems
+        return [], problems, []
+    claims = ClaimSet(path)
+    if "claims" in data:
+        parse_claims(data["claims"], claims, where, problems)
 
     def file_problem(message: str, *key) -> None:
         problems.append(Problem(path, where.line(*key), message))
@@ -151,13 +159,15 @@ def _load_file(path: Path, course: Course | None) -> tuple[list[Question], list[
         file_problem("the file has no [[questions]]")
     questions = []
     for n, table in enumerate(raw):
-        q = _question(path, where, n, table, section or 0, course, problems)
+        q = _question(path, where, n, table, section or 0, course, problems, claims)
         if q is not None and section is not None:
             questions.append(q)
-    return questions, problems
+    problems.extend(claims.unused())
+    return questions, problems, list(claims.claims.values())
 
 
-def _question(path, where, n, q: dict, section: int, course: Course | None, problems: list[Problem]):
+def _question(path, where, n, q: dict, section: int, course: Course | None, problems: list[Problem],
+              claims: ClaimSet | None = None):
     qid = q.get("id")
     label = f'question "{qid}"' if nonempty_str(qid) else f"question {n + 1}"
     count = len(problems)
@@ -186,6 +196,8 @@ def _question(path, where, n, q: dict, section: int, course: Course | None, prob
     options: list[Option] = []
     answers: list[str] = []
     if kind == "number":
+        if claims is not None and isinstance(q.get("answer"), str):  # answer = "{{id}}": the claim's stated value
+            q = {**q, "answer": claims.answer_value(q["answer"], lambda m: problem(m, "answer"))}
         number, tolerance, unit = _number_answer(q, problem)
         if not nonempty_str(explain):
             problem('a number question needs "explain": the worked answer', *(("explain",) if "explain" in q else ()))
@@ -207,6 +219,15 @@ def _question(path, where, n, q: dict, section: int, course: Course | None, prob
             elif kind != "multiple" and is_list:
                 problem(f'a {kind} question has one answer key, not a list (use kind = "multiple")', "answer")
 
+    if claims is not None:  # every {{id}} in the text becomes that claim's stated value
+        at = ("questions", n)
+        prompt = claims.render_toml(prompt, where, problems, *at, "prompt")
+        explain = claims.render_toml(explain, where, problems, *at, "explain")
+        options = [
+            Option(o.key, claims.render_toml(o.text, where, problems, *at, "options", k, "text"),
+                   claims.render_toml(o.explain, where, problems, *at, "options", k, "explain"))
+            for k, o in enumerate(options or ())
+        ]  # fmt: skip
     if len(problems) > count:
         return None
     return Question(
@@ -313,15 +334,17 @@ def _number_answer(q: dict, problem) -> tuple[float | None, float, str]:
     answer = q.get("answer")
     if "answer" not in q:
         problem('needs "answer" (a number)')
-    elif not is_number(answer) or not math.isfinite(answer):
-        problem(f'"answer" of a number question must be a number (got {type_name(answer)})', "answer")
+    elif not finite_number(answer):
+        got = type_name(answer) if not is_number(answer) else "a number too large for a float" if isinstance(answer, int) else repr(answer)
+        problem(f'"answer" of a number question must be a finite number (got {got})', "answer")
         answer = None
     tolerance = q.get("tolerance")
     if "tolerance" not in q:
         problem('a number question needs "tolerance" (absolute; 0 for exact)')
         tolerance = 0.0
-    elif not is_number(tolerance) or not math.isfinite(tolerance) or tolerance < 0:
-        problem(f'"tolerance" must be a number of 0 or more (got {tolerance!r})', "tolerance")
+    elif not finite_number(tolerance) or tolerance < 0:
+        got = "a number too large for a float" if isinstance(tolerance, int) and tolerance > 0 else repr(tolerance)
+        problem(f'"tolerance" must be a number of 0 or more (got {got})', "tolerance")
         tolerance = 0.0
     unit = q.get("unit")
     if "unit" not in q:

@@ -237,6 +237,10 @@ class Simulation:
         self._arrival_generation += 1  # memoryless: redrawing the next gap from now is exact
         self._schedule_arrival()
 
+    def pause_arrivals(self) -> None:
+        """No more arrivals until `set_arrival_rate` is called again (the pending one is void)."""
+        self._arrival_generation += 1
+
     @property
     def arrival_rate(self) -> float:
         return self.traffic.rate
@@ -446,6 +450,16 @@ class Simulation:
             self.env.process(self._ramp_up(server, slow_start))
         self._pool_changed()
         return name
+
+    def start_slowly(self, name: str, duration: float) -> None:
+        """A server back in rotation ramps its weight up from 1/20 to full over `duration` seconds
+        (HAProxy's `slowstart` after a server comes back UP); only weighted algorithms see it."""
+        server = self.server(name)
+        if duration > 0 and server.state == HEALTHY:
+            server.state = STARTING
+            server.ramp = 1.0 / SLOW_START_STEPS
+            self.env.process(self._ramp_up(server, duration))
+            self._pool_changed()
 
     def _ramp_up(self, server: Server, duration: float):
         """Slow start: the server's effective weight climbs from 1/20 to full over `duration`."""

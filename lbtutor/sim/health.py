@@ -22,7 +22,13 @@ When the next probe starts is the `schedule`:
     from which moment the interval counts.
 
 With `timeout=None` no check timeout is set and a probe may take the whole interval, as HAProxy
-does without `timeout check`. `fall` failures in a row take a server out of rotation; `rise`
+does without `timeout check`. `connect_timeout` models HAProxy 2.6's `timeout connect` (math.inf:
+not set). HAProxy wakes a check at min(inter, timeout connect) when `timeout check` is set (at inter
+otherwise); once connected, `timeout check` moves the expiry but does not requeue the task. So a probe
+of a hung server fails after max(timeout, min(interval, connect_timeout)), and a probe of a host that
+is gone (the connect never completes) after min(interval, connect_timeout). With no `timeout
+connect`, `timeout check` changes nothing. None (the default): not modelled, a probe that gets no
+answer waits its check timeout, as balancers that enforce the check timeout directly do. `fall` failures in a row take a server out of rotation; `rise`
 passes in a row put it back. Probes of different servers are staggered by a seeded offset, as
 real balancers spread them.
 """
@@ -72,12 +78,19 @@ class HealthChecker:
         check: str = "tcp",
         schedule: str = AFTER_COMPLETION,
         on_change: Callable[[str, bool, float], None] | None = None,
+        first_probes: dict[str, float] | None = None,
+        connect_timeout: float | None = None,
     ) -> None:
+        """`first_probes`: when each server's first probe starts (seconds), to line the probes up
+        with a real balancer's; servers not in it get a seeded offset within the first interval.
+        `connect_timeout`: HAProxy's `timeout connect` (see the module's notes), after completion only."""
         _check_settings(interval, timeout, fall, rise, check, schedule)
+        _check_connect_timeout(connect_timeout, schedule)
         self.sim = sim
         self.env = sim.env
         self.interval = interval
         self.timeout = timeout  # None: not set
+        self.connect_timeout = connect_timeout  # None: not modelled; math.inf: not set
         self.fall = fall
         self.rise = rise
         self.check = check
@@ -86,6 +99,7 @@ class HealthChecker:
         self.health: dict[str, ServerHealth] = {}
         self.events: list[tuple[float, str, bool]] = []  # (time, server, now healthy?)
         self._offsets = stream(sim.config.seed, "health-check")
+        self._first_probes = dict(first_probes or {})
         for server in list(sim.servers):
             self.watch(server.name)
 
@@ -94,12 +108,26 @@ class HealthChecker:
         """How long a probe waits for an answer: the check timeout, or the interval if none is set."""
         return self.interval if self.timeout is None else self.timeout
 
+    @property
+    def hung_wait(self) -> float:
+        """How long a probe of a server that accepts and never answers takes to fail."""
+        return hung_probe_wait(self.interval, self.timeout, self.connect_timeout)
+
+    @property
+    def unanswered_wait(self) -> float:
+        """How long a probe of a host that is gone (no answer to the connect) takes to fail."""
+        if self.connect_timeout is None or self.timeout is None:
+            return self.read_timeout
+        return min(self.interval, self.connect_timeout)
+
     def watch(self, name: str) -> None:
         """Start probing a server (every server of the simulation is watched from the start)."""
         if name in self.health:
             return
         self.health[name] = ServerHealth(name)
         first_probe = self._offsets.random() * self.interval
+        if name in self._first_probes:
+            first_probe = max(0.0, self._first_probes[name] - self.env.now)
         self.env.process(self._probe_loop(name, first_probe))
 
     def _probe_loop(self, name: str, first_probe: float):
@@ -121,19 +149,21 @@ class HealthChecker:
     def probe(self, server: Server) -> tuple[bool, float]:
         """One probe of a server as it is now: (passed?, seconds it takes to know)."""
         if server.state == DOWN:
-            return False, self.read_timeout  # the host is gone: nothing answers
+            return False, self.unanswered_wait  # the host is gone: nothing answers
         if server.fault == REFUSE:
             return False, 0.0  # connection refused at once
         if self.check == "tcp":
             return True, 0.0  # the port accepted the connection; that is all a tcp probe asks
         if server.fault == HANG:
-            return False, self.read_timeout
+            return False, self.hung_wait
         return server.fault != APP_ERROR, 0.0
 
     def probe_wait(self, failure: str) -> float:
         """Seconds a failing probe takes for a failure mode; inf if this check never fails on it."""
-        if failure == CRASH or (failure == HANG and self.check == "http"):
-            return self.read_timeout
+        if failure == CRASH:
+            return self.unanswered_wait
+        if failure == HANG and self.check == "http":
+            return self.hung_wait
         if failure == REFUSE or (failure == APP_ERROR and self.check == "http"):
             return 0.0
         return math.inf  # a tcp probe passes a hung or erroring process
@@ -181,9 +211,33 @@ class HealthChecker:
 
     def describe(self) -> str:
         timeout = "no check timeout" if self.timeout is None else f"timeout {self.timeout:g} s"
+        if self.connect_timeout is not None and self.timeout is not None:
+            connect = "not set" if math.isinf(self.connect_timeout) else f"{self.connect_timeout:g} s"
+            timeout += f" (timeout connect {connect}: a hung probe fails after {self.hung_wait:g} s)"
         spacing = "after each probe" if self.schedule == AFTER_COMPLETION else "at a fixed rate"
         return (f"{self.check} check every {self.interval:g} s {spacing}, {timeout}, "
                 f"fall {self.fall}, rise {self.rise}")
+
+
+def hung_probe_wait(interval: float, timeout: float | None, connect_timeout: float | None) -> float:
+    """Seconds a probe of a server that accepts and never answers takes to fail (module notes):
+    the interval without a check timeout; the check timeout when connect_timeout is None (not
+    modelled); HAProxy 2.6's max(timeout, min(interval, connect_timeout)) otherwise."""
+    if timeout is None:
+        return interval
+    if connect_timeout is None:
+        return timeout
+    return max(timeout, min(interval, connect_timeout))
+
+
+def _check_connect_timeout(connect_timeout: float | None, schedule: str) -> None:
+    if connect_timeout is None:
+        return
+    if schedule != AFTER_COMPLETION:
+        raise ConfigError("connect_timeout models HAProxy's timeout connect, so it needs the "
+                          f"{AFTER_COMPLETION} schedule (got {schedule!r})")
+    if not connect_timeout > 0:  # NaN fails too
+        raise ConfigError(f"connect_timeout must be a positive number of seconds or inf (got {connect_timeout!r})")
 
 
 def _check_settings(

@@ -44,15 +44,70 @@ def open_scenario(app, name: str, params: dict | None = None) -> None:
         app.push_screen(LabScreen(scenario=ScenarioSpec(name, dict(params or {}), 1)))
 
 
+def open_real_lab(app, setup=None, notice: str = "") -> None:
+    """The real lab: HAProxy (or nginx) on this machine, the simulator beside it."""
+    from lbtutor.real.setup import RealSetup
+    from lbtutor.ui.screens.real_lab import RealLabScreen
+
+    app.push_screen(RealLabScreen(setup or RealSetup().validate(), notice=notice))
+
+
+def run_on_real_balancer(app, screen) -> None:
+    """The lab's sandbox setup, carried over to the real lab (what cannot be is said)."""
+    from lbtutor.real.algorithms import Unsupported
+    from lbtutor.real.setup import from_lab
+    from lbtutor.sim.config import ConfigError
+
+    session = screen.session
+    if session is None or session.is_scenario:
+        app.notify("A scenario runs in the simulator only. Open the sandbox (ctrl+p: Open the sandbox) to take "
+                   "its setup to a real balancer.", title="Not a sandbox", severity="warning", markup=False)
+        return
+    try:
+        setup, notes = from_lab(session.setup)
+    except (ConfigError, Unsupported) as exc:
+        app.notify(f"{exc}. Choose another algorithm in the lab first.", title="No real equivalent",
+                   severity="warning", markup=False)
+        return
+    open_real_lab(app, setup, "; ".join(notes).capitalize() + ("." if notes else ""))
+
+
 def lab_commands(app, screen) -> Iterator[LabCommand]:
     """Every command for the palette opened from `screen`."""
     from lbtutor.ui.screens.lab import LabScreen
+    from lbtutor.ui.screens.real_lab import RealLabScreen
 
-    if not isinstance(screen, LabScreen):
+    if isinstance(screen, RealLabScreen):
+        yield from _real_lab_commands(screen)
+    elif not isinstance(screen, LabScreen):
         yield LabCommand("Open the lab", "The sandbox: load bars, every control, algorithms side by side", partial(open_lab, app))
+        yield LabCommand("Open the real lab", "HAProxy on this machine in front of real backends, the simulator beside it",
+                         partial(open_real_lab, app), discover=False)
     else:
+        yield LabCommand("Run on a real balancer", "This setup on HAProxy on this machine, the simulator beside it",
+                         partial(run_on_real_balancer, app, screen))
         yield from _screen_commands(screen)
     yield from _scenario_commands(app)
+
+
+def _real_lab_commands(screen) -> Iterator[LabCommand]:
+    from lbtutor.real.algorithms import supported
+
+    yield LabCommand("Pause traffic", "space: the generator stops sending (the balancer keeps checking)", screen.action_toggle_pause)
+    yield LabCommand("Refuse connections", "r: the selected backend's process is gone", partial(screen.action_break, "refuse"))
+    yield LabCommand("Hang", "h: the selected backend accepts connections and never answers", partial(screen.action_break, "hang"))
+    yield LabCommand("Answer 500s", "e: the selected backend answers every request with a 500", partial(screen.action_break, "app-error"))
+    yield LabCommand("Slow down", "s: the selected backend serves 4x slower", partial(screen.action_break, "slow"))
+    yield LabCommand("Heal", "u: the selected backend is healthy again", screen.action_heal)
+    yield LabCommand("Next algorithm", "a: a new config and a graceful reload", partial(screen.action_next_algorithm, 1))
+    yield LabCommand("More traffic", "→: raise the arrival rate by a quarter", partial(screen.action_rate, 1))
+    yield LabCommand("Less traffic", "←: lower the arrival rate by a fifth", partial(screen.action_rate, -1))
+    yield LabCommand("Raise weight", "w: the selected backend's weight up by one (a reload)", partial(screen.action_weight, 1), discover=False)
+    yield LabCommand("Lower weight", "W: the selected backend's weight down by one", partial(screen.action_weight, -1), discover=False)
+    yield LabCommand("Show the balancer config", "c: the whole generated file (s saves it)", screen.action_config)
+    yield LabCommand("Leave the real lab", "esc: every process it started stops", screen.action_close, discover=False)
+    for slug in supported(screen.setup.balancer):
+        yield LabCommand(f"Algorithm: {slug}", "A new config and a graceful reload", partial(screen.set_algorithm, slug), discover=False)
 
 
 def _scenario_commands(app) -> Iterator[LabCommand]:
@@ -100,6 +155,9 @@ def _screen_commands(screen) -> Iterator[LabCommand]:
         yield LabCommand("Add a side to the comparison", "C: one more algorithm", screen.action_add_side)
         yield LabCommand("Remove this side", "Drop the chosen side from the comparison", screen.action_remove_side)
         yield LabCommand("Next side", "tab: choose which side `a` changes", screen.action_next_side)
+        yield LabCommand("Repeat over 20 seeds",
+                         "i: the compared sides over 20 seeds: each figure's mean and 95% interval, and whether the winner is clear",
+                         screen.action_repeat_seeds)
     yield LabCommand("More traffic", "→: raise the arrival rate by a quarter", screen.action_more_traffic)
     yield LabCommand("Less traffic", "←: lower the arrival rate by a fifth", screen.action_less_traffic)
     yield LabCommand("Select next server", "↓ or j: the server below (d, u, x, w, s and e act on it)",

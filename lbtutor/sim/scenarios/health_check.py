@@ -12,6 +12,8 @@ alternates between failing and working, and a small `rise` lets it back in for e
 
 from __future__ import annotations
 
+import math
+
 from lbtutor.sim.config import SimConfig
 from lbtutor.sim.health import AFTER_COMPLETION, CRASH, FIXED_RATE, HealthChecker
 from lbtutor.sim.scenarios.base import (
@@ -43,6 +45,7 @@ class HealthCheckRun(ScenarioRun):
         self.checker = HealthChecker(
             self.sim, interval=p["interval"], timeout=p["timeout"] or None, fall=p["fall"],
             rise=p["rise"], check=p["check"], schedule=p["schedule"], on_change=self._verdict,
+            connect_timeout=_connect_timeout(p),
         )
         self.sick_now = False
         self.sim.env.process(self._sickness())
@@ -143,6 +146,13 @@ def _probes(n: int) -> str:
     return f"{n} probe" if n == 1 else f"{n} probes"
 
 
+def _connect_timeout(p: dict) -> float | None:
+    """HAProxy's timeout connect, after completion only (0 = not set); kubelet-style probes have none."""
+    if p["schedule"] != AFTER_COMPLETION:
+        return None
+    return p["connect_timeout"] or math.inf
+
+
 MIN_FLAP_PERIOD = 0.1  # seconds: flipping faster than probes can see is no flapping a checker could notice
 
 
@@ -200,6 +210,10 @@ SCENARIO = Scenario(
         Param("timeout", 1.0, "how long a probe waits for an answer before counting as failed; 0 = "
               "not set, so a probe may take the whole interval (HAProxy without timeout check)",
               min=0, max=60, unit="s"),
+        Param("connect_timeout", 1.0, "HAProxy's timeout connect (schedule=after-completion): with a "
+              "check timeout set, HAProxy 2.6 lets a probe of a hung server run until the later of "
+              "timeout and the earlier of interval and this; 0 = not set, so a hung probe runs the "
+              "whole interval whatever timeout says", min=0, max=60, unit="s"),
         Param("fall", 3, "failed probes in a row that take a server out of rotation", min=1, max=10),
         Param("rise", 2, "passed probes in a row that put it back", min=1, max=10),
         Param("fail_at", 30.0, "when s1 breaks", min=0, max=600, unit="s"),
@@ -219,7 +233,9 @@ SCENARIO = Scenario(
         Metric("detection_delay", "s", "detected_at - fail_at: the blind window", label="from the break to out of rotation"),
         Metric("detection_bound", "s", "the worst case for this failure and schedule: fall x (interval + "
                "wait) after completion, fall x interval + wait at a fixed rate, where wait is how long a "
-               "failing probe takes (its timeout if it gets no answer, else 0); none: never noticed"),
+               "failing probe takes (0 if it is refused or answered; if it gets no answer, its timeout, "
+               "or with HAProxy's timeout connect the later of the timeout and the earlier of interval "
+               "and connect_timeout); none: never noticed"),
         Metric("failed_requests", "requests", "requests that got an error or no answer", label="failed request|failed requests"),
         Metric("readmitted_at", "s", "when s1 was put back in rotation after it healed", label="s1 back in rotation at"),
         Metric("readmission_delay", "s", "readmitted_at - recover_at: at most rise x interval, plus a probe's timeout "

@@ -37,6 +37,7 @@ from lbtutor.ui.widgets.lab_metrics import LabMetrics
 from lbtutor.ui.widgets.lab_status import LabStatus, StatusInfo
 from lbtutor.ui.widgets.lab_text import LabText, headline_figures, pack_figures
 from lbtutor.ui.widgets.latency_chart import SIDE_GLYPHS, LatencyChart, Series, show_scenario_chart
+from lbtutor.ui.widgets.seed_repeat import SeedRepeat
 from lbtutor.ui.widgets.tutor_header import TutorHeader
 
 NOTICE_SECONDS = 4  # how long a notice stays over the header line
@@ -65,6 +66,7 @@ class LabScreen(Screen[None]):
         Binding("a", "next_algorithm(1)", "Algorithm", tooltip="Next algorithm (A: previous)", id="lab.algorithm", key_display="a/A"),
         Binding("A", "next_algorithm(-1)", "Previous algorithm", tooltip="Previous algorithm", id="lab.algorithm_back", show=False),
         Binding("c", "compare", "Compare", tooltip="Two algorithms side by side on identical traffic", id="lab.compare"),
+        Binding("i", "repeat_seeds", "20 seeds", tooltip="Compare mode: repeat over 20 seeds, each figure's mean and 95% interval per side", id="lab.repeat_seeds"),
         Binding("up,k", "select(-1)", "Select", tooltip="↑ ↓ select a server", id="lab.select_up", key_display="↑↓"),
         Binding("down,j", "select(1)", "Select down", tooltip="Select the server below", id="lab.select_down", show=False),
         Binding("d", "take_down", "Down/Up", tooltip="d takes the selected server down (what it holds fails), u brings it back", id="lab.down", key_display="d/u"),
@@ -233,6 +235,7 @@ class LabScreen(Screen[None]):
                 with VerticalScroll(id="lab-panes-scroll", can_focus=False):
                     yield LabPanes(id="lab-panes")
                 yield LabText(id="lab-verdict")
+                yield SeedRepeat(id="lab-seed-repeat")
                 yield LabText(id="lab-headline")
                 yield LabMetrics(id="lab-metrics")
                 yield LatencyChart(id="lab-chart")
@@ -352,6 +355,7 @@ class LabScreen(Screen[None]):
         verdict_box.display = verdict is not None
         if verdict is not None:
             verdict_box.show(verdict_content(verdict))
+        self.query_one(SeedRepeat).follow(session)
 
         metrics = self.query_one(LabMetrics)
         metrics.display = not session.is_scenario and bool(panes)
@@ -509,6 +513,8 @@ class LabScreen(Screen[None]):
             return None  # shown dimmed: it applies to the sandbox
         if action in ("add_side", "next_side") and not session.comparing:
             return None
+        if action == "repeat_seeds" and not session.comparing:
+            return False  # compare mode's own key: out of the footer until there are sides to repeat
         if action == "take_down" or action == "bring_up":
             try:
                 down = session.server_setup().down
@@ -703,6 +709,10 @@ class LabScreen(Screen[None]):
                 )
                 return
         self._do(lambda: session.add_side(), lambda slug: f"Added {slug} to the comparison")
+
+    def action_repeat_seeds(self) -> None:
+        if self.session is not None and self.session.comparing:
+            self.query_one(SeedRepeat).start(self.session)
 
     def action_remove_side(self) -> None:
         self._do(lambda: self.session.remove_side(), lambda slug: f"Removed {slug} from the comparison")

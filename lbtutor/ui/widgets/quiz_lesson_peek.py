@@ -55,7 +55,7 @@ class QuizLessonPeek(DismissOnce, ModalScreen[None]):
         self.step = step
 
     def compose(self) -> ComposeResult:
-        from lbtutor.content.lessons import CheckBlock, LabBlock
+        from lbtutor.content.lessons import CheckBlock, LabBlock, RealBlock
 
         with Vertical():
             yield Static(Content(f"Lesson {self.lesson.section}, {self.lesson.title} › {self.step.title}"),
@@ -67,6 +67,9 @@ class QuizLessonPeek(DismissOnce, ModalScreen[None]):
                                      classes="peek-block")  # fmt: skip
                     elif isinstance(segment, CheckBlock):
                         yield Static(Content(f"✎ Check: {segment.question}"), classes="peek-block")
+                    elif isinstance(segment, RealBlock):
+                        yield Static(Content(f"▶ Real lab: {segment.title} (open the lesson to run it)"),
+                                     classes="peek-block")  # fmt: skip
                     elif segment.strip():
                         yield Markdown(segment, open_links=False)
             yield FittingFooter(compact=True)

@@ -54,11 +54,15 @@ class StepPage(Vertical):
         self.presenting = presenting
 
     def compose(self) -> ComposeResult:
-        from lbtutor.content.lessons import CheckBlock, LabBlock
+        from lbtutor.content.lessons import CheckBlock, LabBlock, RealBlock
 
         for segment in self.step.segments:
             if isinstance(segment, LabBlock):
                 yield LabBlockView(segment, autoplay=self.autoplay)
+            elif isinstance(segment, RealBlock):
+                from lbtutor.ui.widgets.real_block import RealBlockView
+
+                yield RealBlockView(segment)
             elif isinstance(segment, CheckBlock):
                 previous = None if self.presenting else self.answer_for(segment.id)
                 yield CheckBlockView(segment, previous, hold_marks=self.presenting)
@@ -77,3 +81,8 @@ class StepPage(Vertical):
     def set_active(self, active: bool) -> None:
         for lab in self.labs:
             lab.set_active(active)
+        if not active:
+            from lbtutor.ui.widgets.real_block import RealBlockView
+
+            for real in self.query_children(RealBlockView):
+                real.set_active(False)

@@ -25,13 +25,17 @@ def app(isolated_home):
     return make_app(data_dir=isolated_home, autoplay_labs=False)  # the bundled lessons
 
 
-def lesson_lab_at(lesson: str, step: int, t: float | None, *, keys: tuple[str, ...] = ()):
-    """Open a bundled lesson step, run its lab to `t` (None: a scenario's end), lab at the top."""
+def lesson_lab_at(lesson: str, step: int | str, t: float | None, *, keys: tuple[str, ...] = ()):
+    """Open a bundled lesson step (its index, or its slug), run its lab to `t` (None: a scenario's
+    end), lab at the top."""
 
     async def run_before(pilot) -> None:
         app = pilot.app
         await app.ready.wait()
-        app.open_step(lesson, step)
+        index = step
+        if isinstance(step, str):
+            index = [s.slug for s in app.course.lesson(lesson).steps].index(step)
+        app.open_step(lesson, index)
         await pilot.pause()
         await pilot.pause()
         lab = app.screen.page.query_one(LabBlockView)
@@ -77,14 +81,14 @@ def test_lesson_one_step_one_at_100_s_reads_since_start_with_a_bar_legend(snap_c
 def test_a_three_way_lab_stacks_its_panes_at_120_columns(snap_compare, app):
     """Three panes side by side got 36 cells each: '+5q' was cut and '205 / ms' split. Each pane
     now gets the full width, one under another."""
-    assert snap_compare(app, terminal_size=(120, 36), run_before=lesson_lab_at("algorithms", 8, None))
+    assert snap_compare(app, terminal_size=(120, 36), run_before=lesson_lab_at("algorithms", "weighted-least-connections", None))
 
 
 def test_presenter_mode_pages_through_a_lab_taller_than_the_screen(snap_compare, isolated_home):
     """Lesson 2 step 9 at 80x24: → went from the first pane to the check, skipping the weighted
     round robin and weighted least connections panes. One → later the next panes are on screen."""
     app = make_app(data_dir=isolated_home, autoplay_labs=False, present=True)
-    run_before = lesson_lab_at("algorithms", 8, None, keys=("right",))
+    run_before = lesson_lab_at("algorithms", "weighted-least-connections", None, keys=("right",))
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 

@@ -58,6 +58,13 @@ async def test_hanging_a_backend_shows_haproxys_down_on_its_row_and_healing_brin
         served = screen.live.frame.real.servers[0].served
         assert await until(pilot, lambda: screen.live.frame.real.servers[0].served > served)  # bars move
         assert view_line(screen, 0).startswith("UP")
+        # "% busy since start" on a real row is the backend's busy worker-seconds over its run, as
+        # the simulator's row beside it: both near 60% at the default load, never a stray 0%
+        assert await until(pilot, lambda: screen.live.frame.time > 3.0)
+        frame = screen.live.frame
+        for real, sim in zip(frame.real.servers, frame.sim.servers, strict=True):
+            assert 0.35 < real.utilization_total < 0.85 and abs(real.utilization_total - sim.utilization_total) < 0.2
+        assert "% busy since start" in row_text(screen, "real-bars", 4)
         await pilot.press("h")  # s1 is selected: it hangs
         assert await until(pilot, lambda: view_line(screen, 0).startswith("DOWN"), 6)
         assert "hang" in row_text(screen, "real-bars", 0)

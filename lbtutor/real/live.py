@@ -355,6 +355,7 @@ class LiveLab:
                 speed=1.0 / s.get("factor", 1.0) if s.get("factor") else 1.0, workers=self.setup.workers,
                 active=in_service + queued + held, busy=in_service, queued=queued + held,
                 served=s.get("served", 0), utilization=util, peak_active=in_service + queued + held,
+                utilization_total=self._utilization_since_start(s, now),
             ))
         window = min(WINDOW, now) if now > 0 else 0.0
         recent = [o for o in list(gen.outcomes) if o.done >= now - WINDOW]
@@ -370,6 +371,13 @@ class LiveLab:
             jain=jain_index(utils), max_over_mean=max_over_mean(utils),
             offered_load=self.setup.rate / capacity if capacity > 0 else math.inf, theory=None,
         )
+
+    def _utilization_since_start(self, stats: dict, now: float) -> float:
+        """Busy worker-seconds since the run started, per worker: what the bars' "% busy since
+        start" reads, as the simulator's utilization_total does beside it."""
+        if now <= 0:
+            return 0.0
+        return max(0.0, min(1.0, stats.get("busy_seconds", 0.0) / (self.setup.workers * now)))
 
     def _utilization(self, name: str, stats: dict, now: float) -> float:
         """Busy worker-seconds over the last UTIL_WINDOW seconds, per worker."""

@@ -479,7 +479,9 @@ class LabScreen(Screen[None], inherit_bindings=False):
                 unit = "" if param.unit in ("", "count", "fraction") else " " + param.unit
                 shown = f"{value:g}" if isinstance(value, float) else str(value)
                 lines += ["\n", (f"{param.name} ", "bold"), shown + unit]
-            lines += ["\n\n", ("e: edit parameters · r: restart · esc: back", "$text-muted")]
+            # each key on one line with its words: "esc:" never ends a line without "back"
+            keys = pack_figures(["e: edit parameters", "r: restart", "esc: back"], setup_box.content_region.width)
+            lines += ["\n\n", keys.stylize("$text-muted")]
             setup_box.show(Content.assemble(*lines))
             return
         setup = session.setup

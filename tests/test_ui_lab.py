@@ -950,3 +950,31 @@ def test_footer_keys_are_packed_whole_in_order_and_stop_at_the_first_that_does_n
     assert pack([12, 10, 9], 25, 2) == [[0, 1], [2]]
     assert pack([12, 30, 5], 25, 2) == [[0]]  # wider than a row: it and all after it stay out
     assert pack([20, 20, 20], 25, 2) == [[0], [1]]
+
+
+async def test_a_footer_on_a_screen_underneath_waits_instead_of_measuring_every_frame(tmp_path, monkeypatch):
+    """The course map's footer, under the lab, has no layout to measure: it once asked again
+    every frame (13,000 times a second), which kept the app from ever being idle and made keys
+    and notices late. It measures when its screen is back on top."""
+    import asyncio
+
+    measured = []
+    original = FittingFooter._measure
+
+    def counting(self, *args):
+        measured.append(self)
+        return original(self, *args)
+
+    monkeypatch.setattr(FittingFooter, "_measure", counting)
+    app = _app(tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("c")
+        await _settled_footer(pilot)
+        measured.clear()
+        await asyncio.sleep(0.3)
+        assert measured == []
+        await pilot.press("escape")
+        await _settled_footer(pilot)
+        home = app.screen
+        assert home is not screen and footer_rows(home)[0]  # back on top, measured and laid out

@@ -12,6 +12,8 @@ from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterLabel, KeyGroup
 
+MEASURE_TRIES = 3  # frames to wait for the keys' first layout before waiting for the next trigger
+
 
 class FooterRow(HorizontalGroup):
     """One row of keys; what does not fit is left out of it, never cut."""
@@ -106,9 +108,12 @@ class FittingFooter(Footer):
         return self.size.width - self._palette
 
     # ---------------------------------------------------------------- measuring
-    def _measure(self) -> None:
-        """With every key on one row, note each unit's width, then lay them out in rows."""
-        if not self.is_attached or not self._bindings_ready:
+    def _measure(self, tries: int = MEASURE_TRIES) -> None:
+        """With every key on one row, note each unit's width, then lay them out in rows.
+
+        Only on the screen that is shown: a screen underneath is not laid out, so its keys have
+        no width yet (it measures when it is back on top and its bindings refresh)."""
+        if not self.is_attached or not self._bindings_ready or not self.screen.is_current:
             return
         rows = list(self.query_children(FooterRow))
         if self._laid_out is not None or len(rows) != 1:
@@ -118,7 +123,8 @@ class FittingFooter(Footer):
             return
         units = _units(list(rows[0].children))
         if any(not node.display or not node.size.width for unit in units for node in unit) or not self.size.width:
-            self.call_after_refresh(self._measure)  # not laid out yet
+            if tries > 0:  # not laid out yet; a resize or a change of keys measures again later
+                self.call_after_refresh(self._measure, tries - 1)
             return
         self._widths = [sum(_outer_width(node) for node in unit) for unit in units]
         self._palette = sum(child.outer_size.width for child in self.children

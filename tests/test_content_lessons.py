@@ -403,3 +403,23 @@ def test_importing_every_content_and_sim_module_loads_neither_textual_nor_rich()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_a_check_that_quotes_this_run_of_a_scenario_lab_offers_to_run_it_there():
+    """Issue 12: an explanation that quotes the run the learner watches (a this-run claim of the
+    scenario lab before it: totals, events after the lab started) says run_to, so the check
+    tells the learner where the numbers come from and g takes the lab there."""
+    missing = []
+    for lesson in load_course().lessons:
+        this_run = {claim.id for claim in lesson.claims if claim.this_run and claim.lab}
+        lines = lesson.path.read_text(encoding="utf-8").splitlines()
+        for step in lesson.steps:
+            lab = None
+            for segment in step.segments:
+                if isinstance(segment, LabBlock):
+                    lab = segment
+                elif isinstance(segment, CheckBlock) and lab is not None and lab.scenario is not None:
+                    body = "\n".join(lines[segment.line:lines.index("```", segment.line)])
+                    if set(re.findall(r"\{\{([a-z0-9-]+)\}\}", body)) & this_run and segment.run_to is None:
+                        missing.append(f"{lesson.path.name}:{segment.line + 1}")
+    assert missing == []

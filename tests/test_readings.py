@@ -4,11 +4,13 @@ only when the difference is beyond the noise."""
 
 from __future__ import annotations
 
+import re
+
 from lbtutor.content.lessons import load_course
 from lbtutor.sim.config import SimConfig
-from lbtutor.sim.lab_session import Interval, LabSession, RunStats, judge
+from lbtutor.sim.lab_session import Interval, LabSession, RunStats, judge, seconds_text
 from lbtutor.sim.presets import LabSetup
-from lbtutor.sim.readings import reading_rows
+from lbtutor.sim.readings import SINCE, headline_row, reading_rows
 from lbtutor.sim.scenarios.toolkit import lab_simulation
 
 
@@ -88,7 +90,7 @@ def test_a_winner_on_p99_needs_enough_requests_and_intervals_that_do_not_overlap
     overlapping = judge(labels, [_stats(1.10, 0.95, 1.20), _stats(0.95, 0.90, 1.00)])
     assert overlapping.p99_winner is None and "no clear winner on p99 yet" in overlapping.p99_text
     early = judge(labels, [_stats(1.10, 1.00, 1.15, completed=300), _stats(0.95, 0.90, 0.98, completed=300)])
-    assert early.p99_winner is None and "300 requests finished, 2,000 needed" in early.p99_text
+    assert early.p99_winner is None and "300 done on each side; 2,000 needed" in early.p99_text
     few_batches = judge(labels, [_stats(1.10, 1.00, 1.15, batches=4), _stats(0.95, 0.90, 0.98, batches=4)])
     assert few_batches.p99_winner is None and "4 of the 10 batches" in few_batches.p99_text
 
@@ -110,3 +112,35 @@ def test_the_preset_where_every_algorithm_does_about_as_well_has_no_winner_early
         session.advance_to(t)
         verdict = session.verdict()
         assert verdict is not None and verdict.p99_winner is None, t
+
+
+def test_compare_mode_shows_one_count_of_done_requests_per_side_wherever_it_appears():
+    """Reported: the verdict said "666 requests finished, 2,000 needed" beside panes reading
+    "666 done" and "675 done", and the since-start p99 beside it seemed to count other requests.
+    Per side they are one quantity: the pane's "N done", the requests its since-start p50/p95/p99
+    are taken over, and (for the side with the fewest) the verdict's count, which names its side;
+    after a change of rate all of them count afresh together."""
+    session = LabSession(LabSetup.from_preset("identical", ("round-robin", "least-connections"), seed=1))
+
+    def agree() -> None:
+        verdict = session.verdict()
+        for pane, side in zip(session.panes, session.sides, strict=True):
+            _span, figures = headline_row(pane.snapshot, SINCE)
+            assert f"{pane.run.completed:,} done" in figures
+            assert side.histogram.count == pane.run.completed  # behind its p50/p95/p99
+        counts = [pane.run.completed for pane in session.panes]
+        if min(counts) < 2000:
+            named = re.search(r"(\S+) has ([\d,]+) done, the fewest", verdict.p99_text)
+            assert named, verdict.p99_text
+            pane = next(p for p in session.panes if p.label == named[1])
+            assert int(named[2].replace(",", "")) == pane.run.completed == min(counts)
+        else:  # the verdict quotes each side's since-start p99, as its pane shows it
+            for pane in session.panes:
+                assert seconds_text(pane.run.p99) in verdict.p99_text
+
+    for t in (10, 25, 60):
+        session.advance_to(t)
+        agree()
+    session.more_traffic()  # the counts since the change, and the histograms with them
+    session.advance_to(70)
+    agree()

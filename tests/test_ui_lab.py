@@ -17,6 +17,7 @@ from lbtutor.ui.screens.lab import LabScreen
 from lbtutor.ui.widgets.code_dialog import CodeDialog
 from lbtutor.ui.widgets.compare_view import LabPane
 from lbtutor.ui.widgets.config_panel import BALANCERS, CONFIG_LINES
+from lbtutor.ui.widgets.fitting_footer import FittingFooter, FooterRow, pack
 from lbtutor.ui.widgets.lab_bars import LabBars
 from lbtutor.ui.widgets.lab_metrics import LabMetrics, metrics_content
 from lbtutor.ui.widgets.lab_status import LabStatus
@@ -886,3 +887,94 @@ async def test_the_status_line_takes_clicks(tmp_path):
         assert screen.session.run.speed == 2.0
         await click("PAUSED")
         assert not screen.session.run.paused
+
+
+# ------------------------------------------------------------------------------ the footer
+def footer_rows(screen) -> list[list[str]]:
+    """The footer as a person reads it: each row's keys with their words, and only keys drawn
+    whole inside the room left of the palette key."""
+    footer = screen.query_one(FittingFooter)
+    palette = [key for key in footer.query("FooterKey.-command-palette")]
+    right = palette[0].region.x if palette else footer.region.right
+    return [
+        [f"{key.key_display} {key.description}" for key in row.query("FooterKey") if key.region.right <= right]
+        for row in footer.query_children(FooterRow)
+    ]
+
+
+async def _settled_footer(pilot) -> None:
+    for _ in range(4):  # measured on one row, then laid out
+        await pilot.pause()
+
+
+async def test_the_lab_footer_at_120_columns_has_traffic_span_edit_scenario_code_and_help(tmp_path):
+    """The issue: at 120 columns the footer stopped at 'w/W Weight'. Two rows where the screen
+    is tall enough; compare mode's own keys only in compare mode; the key that applies to the
+    selected server (d takes it down, u brings it back), never a dimmed one."""
+    app = _app(tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open(app, pilot)
+        await _settled_footer(pilot)
+        rows = footer_rows(screen)
+        shown = [key for row in rows for key in row]
+        assert len(rows) == 2
+        assert shown[:5] == ["space Pause", "+/- Speed", "→/← Rate", "a/A Algorithm", "c Compare"]
+        for key in ("w/W Weight", "t/T Traffic", "h Since/recent", "e Edit", "o Scenario", "y Code", "? Help"):
+            assert key in shown
+        assert "d Take down" in shown and "u Bring up" not in shown
+        assert not {"tab Side", "i 20 seeds", "C Add side"} & set(shown)
+        await pilot.press("d")
+        await _settled_footer(pilot)
+        shown = [key for row in footer_rows(screen) for key in row]
+        assert "u Bring up" in shown and "d Take down" not in shown
+        await pilot.press("c")
+        await _settled_footer(pilot)
+        shown = [key for row in footer_rows(screen) for key in row]
+        assert shown.index("c Compare") + 1 == shown.index("tab Side")
+        assert {"i 20 seeds", "C Add side", "h Since/recent", "y Code"} <= set(shown)
+
+
+async def test_the_lab_footer_at_80x24_is_one_row_of_the_most_used_keys(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(app, pilot)
+        await _settled_footer(pilot)
+        assert footer_rows(screen) == [["space Pause", "+/- Speed", "→/← Rate", "a/A Algorithm", "c Compare", "↑↓ Select"]]
+        screen.open_scenario("health-check")  # a scenario: its own keys, not the sandbox's
+        await _settled_footer(pilot)
+        assert footer_rows(screen) == [["space Pause", "+/- Speed", "h Since/recent", "e Edit", "o Scenario", "y Code"]]
+
+
+def test_footer_keys_are_packed_whole_in_order_and_stop_at_the_first_that_does_not_fit():
+    assert pack([12, 10, 9], 25, 1) == [[0, 1]]
+    assert pack([12, 10, 9], 25, 2) == [[0, 1], [2]]
+    assert pack([12, 30, 5], 25, 2) == [[0]]  # wider than a row: it and all after it stay out
+    assert pack([20, 20, 20], 25, 2) == [[0], [1]]
+
+
+async def test_a_footer_on_a_screen_underneath_waits_instead_of_measuring_every_frame(tmp_path, monkeypatch):
+    """The course map's footer, under the lab, has no layout to measure: it once asked again
+    every frame (13,000 times a second), which kept the app from ever being idle and made keys
+    and notices late. It measures when its screen is back on top."""
+    import asyncio
+
+    measured = []
+    original = FittingFooter._measure
+
+    def counting(self, *args):
+        measured.append(self)
+        return original(self, *args)
+
+    monkeypatch.setattr(FittingFooter, "_measure", counting)
+    app = _app(tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open(app, pilot)
+        await pilot.press("c")
+        await _settled_footer(pilot)
+        measured.clear()
+        await asyncio.sleep(0.3)
+        assert measured == []
+        await pilot.press("escape")
+        await _settled_footer(pilot)
+        home = app.screen
+        assert home is not screen and footer_rows(home)[0]  # back on top, measured and laid out

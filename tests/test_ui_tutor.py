@@ -256,6 +256,100 @@ async def test_a_missing_scenario_shows_a_notice_not_a_crash(lessons, isolated_h
         assert "could not start" in text_of(view.query_one(".lab-notice", Static))
 
 
+QUOTING = """+++
+id = "quoting"
+section = 8
+title = "High Availability for Load Balancers"
+minutes = 10
++++
+
+## Two labs
+
+```lab
+title = "An engine lab first"
+look_for = "Watch the bars."
+algorithms = ["round-robin"]
+servers = 2
+arrival_rate = 10.0
+service_rate = 10.0
+seed = 1
+```
+
+```lab
+title = "Then a server breaks"
+look_for = "Watch s1's state."
+scenario = "health-check"
+```
+
+```check
+question = "When did s1 leave the rotation?"
+answer = "a"
+run_to = "end"
+[[options]]
+key = "a"
+text = "After its failed probes"
+explain = "Right."
+[[options]]
+key = "b"
+text = "At once"
+explain = "Probes take time."
+```
+
+## A point in the run
+
+```lab
+title = "An engine lab alone"
+look_for = "Watch the bars."
+algorithms = ["round-robin"]
+servers = 2
+arrival_rate = 10.0
+service_rate = 10.0
+seed = 1
+```
+
+```check
+question = "How busy was each server?"
+answer = "a"
+run_to = 12
+[[options]]
+key = "a"
+text = "About half the time"
+explain = "Right."
+[[options]]
+key = "b"
+text = "All the time"
+explain = "10 req/s on two servers of 10 req/s each is half their capacity."
+```
+"""
+
+
+async def test_g_runs_the_lab_a_check_quotes_to_its_point_even_with_another_lab_in_view(lessons, isolated_home):
+    """A step with an engine lab and then a scenario lab whose check says run_to = "end": g runs
+    the scenario lab, the one quoted, not the engine lab at the top of the screen. A check with
+    run_to = 12 takes its lab to t = 12 s."""
+    (lessons / "08-module-8.md").write_text(QUOTING, encoding="utf-8")
+    app = tutor(lessons, isolated_home)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await started(app, pilot)
+        app.open_step("quoting", 0)
+        await settle(pilot)
+        engine, scenario = app.screen.page.query(LabBlockView)
+        assert engine.region.overlaps(app.screen.query_one("#body").region)
+        assert "lab.run_to_end" in {active.binding.id for active in app.screen.active_bindings.values()}
+        await pilot.press("g")
+        await settle(pilot)
+        assert scenario.run.done and scenario.run.paused
+        assert engine.run.now == 0
+        app.open_step("quoting", 1)
+        await settle(pilot)
+        shown = {active.binding.id for active in app.screen.active_bindings.values()}
+        assert "lab.run_to_point" in shown and "lab.run_to_end" not in shown
+        await pilot.press("g")
+        await settle(pilot)
+        lab = app.screen.page.query_one(LabBlockView)
+        assert lab.run.now == pytest.approx(12) and lab.run.paused
+
+
 # ------------------------------------------------------------------------------- progress
 
 

@@ -779,9 +779,7 @@ def judge(labels: list[str], runs: list[RunStats]) -> Verdict:
     intervals = [r.p99_interval for r in runs]
     fewest = min(r.completed for r in runs)
     if fewest < MIN_VERDICT or any(p is None for p in p99s):
-        p99_winner, p99_text = None, (
-            f"no clear winner yet on p99: {fewest:,} requests finished, {MIN_VERDICT:,} needed on each side"
-        )
+        p99_winner, p99_text = None, f"no clear winner yet on p99: {_done_so_far(labels, runs)}; {MIN_VERDICT:,} needed on each side"
     elif any(iv is None or iv.batches < MIN_BATCHES for iv in intervals):
         have = min((iv.batches if iv else 0) for iv in intervals)
         p99_winner, p99_text = None, f"no clear winner yet on p99: {have} of the {MIN_BATCHES} batches of the run it needs are done"
@@ -811,6 +809,17 @@ def judge(labels: list[str], runs: list[RunStats]) -> Verdict:
         loss_winner = None
         loss_text = f"lost requests: no clear difference ({losses[best]:,} against {losses[second]:,})"
     return Verdict(p99_winner, p99_text, loss_winner, loss_text)
+
+
+def _done_so_far(labels: list[str], runs: list[RunStats]) -> str:
+    """The count the verdict waits on, as the side with the fewest shows it in its own pane
+    ("666 done" there, "round-robin has 666 done" here): one quantity, one number, and the side
+    it belongs to, so it never reads as a second value of the other pane's count."""
+    fewest = min(r.completed for r in runs)
+    if all(r.completed == fewest for r in runs):
+        return f"{fewest:,} done on each side"
+    side = min(range(len(runs)), key=lambda i: runs[i].completed)
+    return f"{labels[side]} has {fewest:,} done, the fewest"
 
 
 def _ladder(value: float, step: int, what: str) -> float:

@@ -229,7 +229,8 @@ def _register_help() -> None:
     def bindings() -> list[Binding]:
         from lbtutor.ui.screens.lab import LabScreen
 
-        return list(Binding.make_bindings(LabScreen.BINDINGS))
+        # Less the keys it repeats from every screen (help, focus, copy), listed under Everywhere.
+        return [b for b in Binding.make_bindings(LabScreen.BINDINGS) if not b.action.startswith(("app.", "screen."))]
 
     HELP_SECTIONS.append(
         HelpSection(

@@ -46,6 +46,7 @@ TALL_ROWS_UP_TO = 8  # servers per pane drawn two lines tall when the screen has
 SIDE_PANEL_MIN_WIDTH = 110  # narrower than this, the config panel goes under the panes
 PERCENTILE_GLYPHS = (("p50", "•"), ("p95", "+"), ("p99", "▲"))
 
+FOOTER_TWO_ROWS_FROM = 30  # screen rows from which the footer may take two rows for its keys
 SANDBOX_ONLY = {
     "next_algorithm", "previous_algorithm", "more_traffic", "less_traffic", "add_server", "remove_server", "take_down",
     "bring_up", "weight", "speed", "edit_server", "next_preset", "next_dist", "compare", "add_side",
@@ -53,11 +54,13 @@ SANDBOX_ONLY = {
 }
 
 
-class LabScreen(Screen[None]):
+class LabScreen(Screen[None], inherit_bindings=False):
     """The full sandbox. Build it with a setup, a scenario, or a scenario code."""
 
     BINDINGS = [
-        # The Footer shows these in this order, most used first, as many as fit whole.
+        # The Footer shows these in this order, most used first, as many as fit whole (two rows
+        # where the screen is tall enough, see FOOTER_TWO_ROWS_FROM); compare mode's own keys
+        # (tab, i, C) only in compare mode, the sandbox's controls only in the sandbox.
         Binding("space", "toggle_pause", "Pause", tooltip="Pause or resume the simulation", id="lab.pause"),
         Binding("plus,equals_sign", "faster", "Speed", tooltip="+ plays faster, - slower (0.25× to 100×)", id="lab.faster", key_display="+/-"),
         Binding("minus,underscore", "slower", "Slower", tooltip="Play slower (down to 0.25×)", id="lab.slower", show=False, key_display="-"),
@@ -65,12 +68,13 @@ class LabScreen(Screen[None]):
         Binding("left", "less_traffic", "Less traffic", tooltip="Lower the arrival rate by a fifth", id="lab.rate_down", show=False, key_display="←"),
         Binding("a", "next_algorithm(1)", "Algorithm", tooltip="Next algorithm (A: previous)", id="lab.algorithm", key_display="a/A"),
         Binding("A", "next_algorithm(-1)", "Previous algorithm", tooltip="Previous algorithm", id="lab.algorithm_back", show=False),
-        Binding("c", "compare", "Compare", tooltip="Two algorithms side by side on identical traffic", id="lab.compare"),
+        Binding("c", "compare", "Compare", tooltip="Two algorithms side by side on identical traffic (c again: one)", id="lab.compare"),
+        Binding("tab", "next_side(1)", "Side", tooltip="Compare mode: choose which side a changes", id="lab.next_side"),
         Binding("i", "repeat_seeds", "20 seeds", tooltip="Compare mode: repeat over 20 seeds, each figure's mean and 95% interval per side", id="lab.repeat_seeds"),
         Binding("up,k", "select(-1)", "Select", tooltip="↑ ↓ select a server", id="lab.select_up", key_display="↑↓"),
         Binding("down,j", "select(1)", "Select down", tooltip="Select the server below", id="lab.select_down", show=False),
-        Binding("d", "take_down", "Down/Up", tooltip="d takes the selected server down (what it holds fails), u brings it back", id="lab.down", key_display="d/u"),
-        Binding("u", "bring_up", "Up", tooltip="Bring the selected server back up", id="lab.up", show=False),
+        Binding("d", "take_down", "Take down", tooltip="Take the selected server down (what it holds fails)", id="lab.down"),
+        Binding("u", "bring_up", "Bring up", tooltip="Bring the selected server back up", id="lab.up"),
         Binding("w", "weight(1)", "Weight", tooltip="w raises the selected server's weight, W lowers it", id="lab.weight_up", key_display="w/W"),
         Binding("W", "weight(-1)", "Lower weight", tooltip="Lower the selected server's weight", id="lab.weight_down", show=False),
         Binding("t", "next_preset(1)", "Traffic", tooltip="Next traffic preset (T: previous)", id="lab.preset", key_display="t/T"),
@@ -79,18 +83,22 @@ class LabScreen(Screen[None]):
         Binding("e", "edit", "Edit", tooltip="Type the selected server's weight and speed, or a scenario's parameters", id="lab.edit"),
         Binding("o", "open_scenario", "Scenario", tooltip="Open a named scenario", id="lab.scenario"),
         Binding("y", "code", "Code", tooltip="Show and copy this run's scenario code", id="lab.code"),
+        Binding("f1,question_mark", "app.help", "Help", tooltip="Every key, screen by screen", id="lab.help", key_display="?"),
+        Binding("C", "add_side", "Add side", tooltip="Compare one more algorithm (as the width allows)", id="lab.add_side", key_display="C"),
+        Binding("r", "reset(False)", "Reset", tooltip="Start again with the same seed (R: a new seed)", id="lab.reset", key_display="r/R"),
+        Binding("R", "reset(True)", "New seed", tooltip="Start again with a new seed", id="lab.reset_new", show=False),
         Binding("n", "add_server", "Add/Remove", tooltip="n adds a server (weight 1, speed 1×), x removes the selected one", id="lab.add", key_display="n/x"),
         Binding("x,delete", "remove_server", "Remove", tooltip="Remove the selected server (it drains first)", id="lab.remove", show=False),
         Binding("full_stop", "step", "Step", tooltip="Advance half a simulated second (works while paused)", id="lab.step", key_display="."),
-        Binding("r", "reset(False)", "Reset", tooltip="Start again with the same seed (R: a new seed)", id="lab.reset", key_display="r/R"),
-        Binding("R", "reset(True)", "New seed", tooltip="Start again with a new seed", id="lab.reset_new", show=False),
         Binding("s", "speed(1)", "Server speed", tooltip="s makes the selected server faster, S slower", id="lab.speed_up", key_display="s/S"),
         Binding("S", "speed(-1)", "Slower server", tooltip="Make the selected server slower", id="lab.speed_down", show=False),
         Binding("v", "next_dist(1)", "Service times", tooltip="Next service-time distribution (V: previous)", id="lab.dist", key_display="v/V"),
         Binding("V", "next_dist(-1)", "Previous service times", tooltip="Previous service-time distribution", id="lab.dist_back", show=False),
-        Binding("C", "add_side", "Add side", tooltip="Compare one more algorithm (as the width allows)", id="lab.add_side", key_display="C", show=False),
-        Binding("tab", "next_side(1)", "Next side", tooltip="In compare mode: choose which side a changes", id="lab.next_side", show=False),
         Binding("escape", "close", "Back", tooltip="Leave the lab", id="lab.close", key_display="esc", show=False),
+        # Screen's own keys, declared here so that its tab (focus) does not take tab's place at
+        # the head of the footer: bindings keep the order their key was first declared in.
+        Binding("shift+tab", "app.focus_previous", "Focus Previous", show=False),
+        Binding("ctrl+c,super+c", "screen.copy_text", "Copy selected text", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -270,6 +278,7 @@ class LabScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < SIDE_PANEL_MIN_WIDTH, "-narrow")
+        self.query_one(FittingFooter).max_rows = 2 if self.size.height >= FOOTER_TWO_ROWS_FROM else 1
         if self.session is not None:
             self.call_after_refresh(self.draw)
 
@@ -470,7 +479,9 @@ class LabScreen(Screen[None]):
                 unit = "" if param.unit in ("", "count", "fraction") else " " + param.unit
                 shown = f"{value:g}" if isinstance(value, float) else str(value)
                 lines += ["\n", (f"{param.name} ", "bold"), shown + unit]
-            lines += ["\n\n", ("e: edit parameters · r: restart · esc: back", "$text-muted")]
+            # each key on one line with its words: "esc:" never ends a line without "back"
+            keys = pack_figures(["e: edit parameters", "r: restart", "esc: back"], setup_box.content_region.width)
+            lines += ["\n\n", keys.stylize("$text-muted")]
             setup_box.show(Content.assemble(*lines))
             return
         setup = session.setup
@@ -510,17 +521,15 @@ class LabScreen(Screen[None]):
         if session is None:
             return True
         if action in SANDBOX_ONLY and session.is_scenario:
-            return None  # shown dimmed: it applies to the sandbox
-        if action in ("add_side", "next_side") and not session.comparing:
-            return None
-        if action == "repeat_seeds" and not session.comparing:
-            return False  # compare mode's own key: out of the footer until there are sides to repeat
+            return False  # a sandbox control: out of the footer, which has the scenario's keys to show
+        if action in ("add_side", "next_side", "repeat_seeds") and not session.comparing:
+            return False  # compare mode's own keys: out of the footer until there are sides
         if action == "take_down" or action == "bring_up":
             try:
                 down = session.server_setup().down
-            except ConfigError:
-                return None
-            return None if down == (action == "take_down") else True
+            except ConfigError:  # the selected server is draining away
+                return None if action == "take_down" else False
+            return down != (action == "take_down")  # the footer offers the one that applies
         return True
 
     def _do(self, change: Callable[[], object], done: str | Callable[[object], str] | None = None) -> None:
@@ -637,7 +646,9 @@ class LabScreen(Screen[None]):
     def _unless_shown(self, message: str) -> str:
         """A server's new weight or speed as a notice, unless the Setup box is on screen to show
         it (comparing, or narrower than SIDE_PANEL_MIN_WIDTH, it is not, and no row shows speed)."""
-        return "" if self.query_one("#lab-side").display else message
+        session = self.session
+        side_shown = session is not None and not session.comparing and self.size.width >= SIDE_PANEL_MIN_WIDTH
+        return "" if side_shown else message  # from the state, not from styles that may lag a frame
 
     def action_edit(self) -> None:
         session = self.session

@@ -53,8 +53,8 @@ class LessonScreen(Screen[None]):
         Binding("m", "switch_algorithm", "Algorithm", tooltip="Switch the lab to its next algorithm", id="lab.algorithm", show=False),
         Binding("v", "compare", "Compare", tooltip="Run all the lab's algorithms side by side on the same traffic", id="lab.compare", show=False),
         Binding("o", "open_in_lab", "Open in lab", tooltip="Open this lab in the full lab, its parameters carried over", id="lab.open", show=False),
-        Binding("g", "run_lab_to('end')", "Run to the end", tooltip="Run the lab to the end of its run, where the check's explanations take their numbers", id="lab.run_to_end"),
-        Binding("g", "run_lab_to('point')", "Run to the point", tooltip="Run the lab to the moment the check's explanations quote", id="lab.run_to_point"),
+        Binding("g", "run_lab_to('end')", "Run to end", tooltip="Run the lab to the end of its run, where the check's explanations take their numbers", id="lab.run_to_end"),
+        Binding("g", "run_lab_to('point')", "Run to point", tooltip="Run the lab to the moment the check's explanations quote", id="lab.run_to_point"),
         Binding("enter", "submit_check", "Check answer", tooltip="Submit the options you picked", id="check.submit"),
         Binding("enter", "reveal_check", "Reveal", tooltip="Presenter mode: show the marks and explanations of the answer given", id="check.reveal"),
         Binding("r", "retry_check", "Retry", tooltip="Clear your answer to the check and answer again", id="check.retry"),
@@ -383,18 +383,31 @@ class LessonScreen(Screen[None]):
             getattr(lab, method)()
             self._show_lab_status()
 
-    def _quoted_point(self) -> float | str | None:
-        """The point of the lab the step's check quotes (its `run_to`), if any."""
-        for check in self._checks():
-            if check.check.run_to is not None:
-                return check.check.run_to
-        return None
+    def _quoted(self) -> tuple[LabBlockView, float | str] | None:
+        """The lab `g` runs and the point its check quotes (the check's `run_to`): of the checks
+        that name one, each quoting the last lab before it, the one whose lab is in view, else
+        the step's first. A step with an engine lab and a scenario lab runs the one quoted."""
+        page = self.page
+        if page is None:
+            return None
+        quoted: list[tuple[LabBlockView, float | str]] = []
+        lab: LabBlockView | None = None
+        for widget in page.query("LabBlockView, CheckBlockView"):
+            if isinstance(widget, LabBlockView):
+                lab = widget
+            elif isinstance(widget, CheckBlockView) and widget.check.run_to is not None and lab is not None and lab.run is not None:
+                quoted.append((lab, widget.check.run_to))
+        body = self.query_one("#body")
+        for lab, point in quoted:
+            if lab.region.overlaps(body.region):
+                return lab, point
+        return quoted[0] if quoted else None
 
     def action_run_lab_to(self, which: str) -> None:
-        lab = self._target_lab()
-        point = self._quoted_point()
-        if lab is None or point is None:
+        quoted = self._quoted()
+        if quoted is None:
             return
+        lab, point = quoted
         lab.run_to(None if point == "end" else float(point))
         self._show_lab_status()
 
@@ -476,10 +489,10 @@ class LessonScreen(Screen[None]):
         if not self.is_mounted:
             return True
         if action == "run_lab_to":
-            point = self._quoted_point()
-            if point is None or not any(lab.run is not None for lab in self._labs()):
+            quoted = self._quoted()
+            if quoted is None:
                 return False
-            return (point == "end") == (parameters == ("end",))
+            return (quoted[1] == "end") == (parameters == ("end",))
         if action in LAB_ACTIONS:
             labs = [lab for lab in self._labs() if lab.run is not None]
             if not labs:

@@ -20,13 +20,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
 
 from lbtutor.real import algorithms
 from lbtutor.real.live import LiveFrame, LiveLab
 from lbtutor.real.setup import MAX_RATE, MAX_WEIGHT, RealSetup
 from lbtutor.sim.config import ConfigError
 from lbtutor.sim.snapshot import Snapshot
+from lbtutor.ui.widgets.fitting_footer import FittingFooter
 from lbtutor.ui.widgets.lab_bars import LabBars
 from lbtutor.ui.widgets.lab_text import LabText, pack_figures
 from lbtutor.ui.widgets.tutor_header import TutorHeader
@@ -131,7 +131,7 @@ class RealLabScreen(Screen[None]):
                 with Horizontal(classes="pane-rows"):
                     yield LabBars(id="sim-bars")
             yield LabText(id="real-log")
-        yield Footer(compact=True)
+        yield FittingFooter(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "Real lab"

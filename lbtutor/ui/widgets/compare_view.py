@@ -64,6 +64,15 @@ class LabPane(Vertical):
     def __init__(self, index: int) -> None:
         super().__init__(classes="lab-pane")
         self.index = index
+        self._counts: tuple[PaneView, str] | None = None  # what the counts line last showed
+
+    def on_resize(self) -> None:
+        """Pack the counts again for the new width: a pane first drawn before its layout (compare
+        mode turned on while paused) had its figures on one line, wrapped inside 'mean busy 0%'."""
+        if self._counts is not None:
+            pane, span = self._counts
+            counts = self.query_one(".pane-counts", LabText)
+            counts.show(counts_content(pane, counts.content_region.width, span))
 
     def compose(self) -> ComposeResult:
         yield LabText(classes="pane-counts")
@@ -82,6 +91,7 @@ class LabPane(Vertical):
         self.set_class(winner, "-winner")
         counts = self.query_one(".pane-counts", LabText)
         counts.show(counts_content(pane, counts.content_region.width, span))
+        self._counts = (pane, span)
         bars = self.query_one(LabBars)
         bars.set_row_height(row_height)
         bars.set_span(span)

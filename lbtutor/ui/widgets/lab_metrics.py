@@ -10,6 +10,7 @@ from __future__ import annotations
 from textual.content import Content
 
 from lbtutor.sim.lab_session import PaneView, seconds_text
+from lbtutor.sim.readings import since_words
 from lbtutor.ui.widgets.lab_text import LabText
 
 LABEL = 12
@@ -101,14 +102,15 @@ def theory_content(pane: PaneView) -> Content:
                               "bold $text-warning")
     mean = theory.get("mean_latency")
     model = str(theory.get("model", ""))
+    simulated = f" · simulated {since_words(total)} "  # the span of the since-start row above it
     # Theory is the steady state; a run starts with empty queues, so its first seconds come in
     # under it (even under the "no balancer beats" bound), which reads as theory being wrong.
     warming = " (warming up: the run started with empty queues)" if pane.snapshot.time < WARM_UP else ""
     if theory.get("lower_bound"):
         return Content.assemble(
             "mean ≥ ", (seconds_text(mean), "bold"), " (no balancer beats one central queue)",
-            " · simulated since start ", (seconds_text(live), "bold"), warming,
+            simulated, (seconds_text(live), "bold"), warming,
         )
     return Content.assemble(
-        "mean ", (seconds_text(mean), "bold"), f" ({model})", " · simulated since start ", (seconds_text(live), "bold"), warming,
+        "mean ", (seconds_text(mean), "bold"), f" ({model})", simulated, (seconds_text(live), "bold"), warming,
     )

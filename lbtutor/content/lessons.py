@@ -692,11 +692,8 @@ def validate_answers(data, problem, options) -> tuple[list[str], bool] | None:
     return keys, multiple
 
 
-def _lab_block(data, problem, fence_line):
-    from lbtutor.sim.balancers import ALGORITHMS
-    from lbtutor.sim.scenarios import names as scenario_names
-
-    unknown_keys(data, LAB_KEYS, problem)
+def _has_title_and_look_for(data, problem) -> bool:
+    """A lab or real block says what it is and what to watch: both non-empty strings."""
     ok = True
     for key in ("title", "look_for"):
         if key not in data:
@@ -705,6 +702,15 @@ def _lab_block(data, problem, fence_line):
         elif not nonempty_str(data[key]):
             problem(f'"{key}" must be a non-empty string (got {type_name(data[key])})', key)
             ok = False
+    return ok
+
+
+def _lab_block(data, problem, fence_line):
+    from lbtutor.sim.balancers import ALGORITHMS
+    from lbtutor.sim.scenarios import names as scenario_names
+
+    unknown_keys(data, LAB_KEYS, problem)
+    ok = _has_title_and_look_for(data, problem)
 
     scenario = data.get("scenario")
     known = scenario_names()
@@ -794,14 +800,7 @@ def _real_block(data, problem, fence_line):
     from lbtutor.real.setup import RealSetup
 
     unknown_keys(data, REAL_KEYS, problem)
-    ok = True
-    for key in ("title", "look_for"):
-        if key not in data:
-            problem(f'needs "{key}"' + (": one sentence that says what to watch" if key == "look_for" else ""))
-            ok = False
-        elif not nonempty_str(data[key]):
-            problem(f'"{key}" must be a non-empty string (got {type_name(data[key])})', key)
-            ok = False
+    ok = _has_title_and_look_for(data, problem)
     show = data.get("show", "lab")
     if show not in REAL_SHOWS:
         problem(f'"show" must be one of {", ".join(REAL_SHOWS)} (got {show!r})', "show")

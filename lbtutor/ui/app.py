@@ -1,13 +1,15 @@
 """The lbtutor Textual app: one App that owns the course, the learner's progress and navigation.
 
-Screens ask the app to navigate (`open_step`, `go_home`, `show_help`); the app loads the lessons
-and opens the progress store after the first frame so start-up stays fast.
+Screens ask the app to navigate (`open_step`, `go_home`, `show_help`). Start-up is kept to what
+the first frame shows: the course map is drawn from the kept course's outline and the progress
+store, and the course itself, the palette's commands and the help's sections load after it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +27,9 @@ from lbtutor.ui.screens.home import HomeScreen
 from lbtutor.ui.themes import register_themes
 
 if TYPE_CHECKING:
-    from lbtutor.content.lessons import Course
+    from lbtutor.content.course import Course
+    from lbtutor.content.course_cache import KeptCourse
+    from lbtutor.content.outline import CourseOutline
 
 MIN_WIDTH, MIN_HEIGHT = 60, 20
 
@@ -136,11 +140,22 @@ class LBTutorApp(App[None]):
         self.data_dir = data_dir
         # Tests and snapshots turn this off so a lab shows a fixed, seeded moment.
         self.autoplay_labs = autoplay_labs
-        self.course: Course | None = None
+        self._course: Course | None = None
+        # What the course map shows (lbtutor/content/outline.py): read with the kept course's stamp
+        # before the first frame, or made from the course once it has loaded.
+        self.outline: CourseOutline | None = None
         self.course_error: str | None = None
         self.progress = None  # a ProgressStore, or a NullProgress if the store cannot be opened
         self.ready = asyncio.Event()
-        self._kept: Course | None = None  # the course read from the cache, until _load takes it
+        self._kept: KeptCourse | None = None  # a course kept from an earlier start, until it is read
+
+    @property
+    def course(self) -> Course | None:
+        """The course (None until it has loaded). When the map was drawn from a kept outline, the
+        course itself is read just after the first frame, or here, at once, if asked for sooner."""
+        if self._kept is not None:
+            self._read_kept()
+        return self._course
 
     # ------------------------------------------------------------------ start-up
     def get_default_screen(self) -> HomeScreen:
@@ -148,11 +163,14 @@ class LBTutorApp(App[None]):
 
     def on_mount(self) -> None:
         self._check_size(self.size.width, self.size.height)
-        # A course kept from an earlier start (see lbtutor/content/course_cache.py) is read in a
-        # few milliseconds: the first frame then shows the map with its lessons. Otherwise the
-        # first frame says "Loading lessons…" while they load and are validated.
-        if self._cached_course() is not None:
-            self._load()
+        # A course kept from an earlier start (see lbtutor/content/course_cache.py) has its outline
+        # read in a few milliseconds: the first frame then shows the map with its lessons, and the
+        # course itself is read after it. Otherwise the first frame says "Loading lessons…" while
+        # they load and are validated.
+        self._kept = self._kept_course()
+        if self._kept is not None:
+            self.outline = self._kept.outline
+            self._show()
         else:
             self.call_after_refresh(self._load)
 
@@ -164,42 +182,65 @@ class LBTutorApp(App[None]):
         except Exception:  # no data folder: no cache, the course loads all the same
             return None
 
-    def _cached_course(self) -> Course | None:
-        from lbtutor.content.course_cache import cached_course
+    def _kept_course(self) -> KeptCourse | None:
+        from lbtutor.content.course_cache import kept_course
 
         try:
-            self._kept = cached_course(self.lessons_dir, self._cache_folder())
+            return kept_course(self.lessons_dir, self._cache_folder())
         except Exception:
-            self._kept = None
-        return self._kept
+            return None
 
     def _load(self) -> None:
+        self._load_course()
+        self._show()
+
+    def _load_course(self) -> None:
+        """Load and validate the course (or take it from the cache), or say why it cannot be."""
         from lbtutor.content.course_cache import load_course_cached
+        from lbtutor.content.outline import outline_of
 
         try:
-            kept, self._kept = self._kept, None
-            self.course = kept or load_course_cached(self.lessons_dir, self._cache_folder())
+            self._course = load_course_cached(self.lessons_dir, self._cache_folder())
+            self.outline = outline_of(self._course)
         except Exception as exc:  # a missing or unreadable folder: say so on the course map
+            self._course = self.outline = None
             self.course_error = f"Could not load lessons from {self.lessons_dir or 'the bundled folder'}: {exc}"
+
+    def _read_kept(self) -> None:
+        kept, self._kept = self._kept, None
+        self._course = kept.course()
+        if self._course is None:  # the kept file changed or went since its outline was read
+            shown = self.outline
+            self._load_course()
+            if self.outline != shown:
+                self._refresh_home()
+
+    def _show(self) -> None:
+        """The course map, with the learner's progress; then what the first frame does not need."""
         self.progress = self._open_progress()
+        self._refresh_home()
+        self.call_after_refresh(self._features)
+
+    def _refresh_home(self) -> None:
         for screen in self.screen_stack:
             if isinstance(screen, HomeScreen) and screen.is_mounted:  # else its on_mount shows it
                 screen.refresh_course()
-        # the palette's commands and the help's sections, once the course map is on screen
-        self.call_after_refresh(self._features)
 
     def _features(self) -> None:
+        if self._kept is not None:  # the course itself, now that the map is on screen
+            self._read_kept()
+        # the palette's commands and the help's sections
         _import_features()
         self.ready.set()
 
     def _open_progress(self):
-        from lbtutor.ui.null_progress import NullProgress
-
         try:
             from lbtutor.content.progress import ProgressStore
 
             store = ProgressStore.open(self.data_dir)
         except Exception as exc:
+            from lbtutor.ui.null_progress import NullProgress
+
             self.notify(
                 f"Progress cannot be saved this session: {exc}",
                 title="Progress not saved",
@@ -228,9 +269,12 @@ class LBTutorApp(App[None]):
         self._check_size(event.size.width, event.size.height)
 
     def _check_size(self, width: int, height: int) -> None:
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        module = sys.modules.get("lbtutor.ui.screens.too_small")  # not imported: not showing
+        if not small and module is None:
+            return
         from lbtutor.ui.screens.too_small import TooSmallScreen
 
-        small = width < MIN_WIDTH or height < MIN_HEIGHT
         showing = isinstance(self.screen, TooSmallScreen)
         if small and not showing:
             self.push_screen(TooSmallScreen(MIN_WIDTH, MIN_HEIGHT))

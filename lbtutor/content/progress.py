@@ -24,9 +24,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from lbtutor.content.problems import finite_number
-from lbtutor.content.srs import BOXES
-
 FILENAME = "progress.sqlite3"
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x4C425455  # "LBTU": marks the file as ours
@@ -275,11 +272,12 @@ class ProgressStore:
 
     def lesson_progress(self, lesson_id: str) -> LessonProgress:
         seen = self._query("SELECT DISTINCT step_index FROM views WHERE lesson_id = ?", (lesson_id,))
-        latest = self._latest_answers("check", lesson_id)
+        answers = "SELECT item_id, correct FROM answers WHERE kind = 'check' AND lesson_id = ? ORDER BY ts, id"
+        latest = dict(self._query(answers, (lesson_id,)))  # oldest first: each check's newest answer wins
         return LessonProgress(
             steps_seen=frozenset(r[0] for r in seen),
             checks_answered=len(latest),
-            checks_right=sum(1 for _, correct in latest.values() if correct),
+            checks_right=sum(1 for correct in latest.values() if correct),
         )
 
     def answer_for(self, check_id: str, kind: str = "check") -> tuple[list[str], bool] | None:
@@ -289,17 +287,6 @@ class ProgressStore:
             (kind, check_id),
         )
         return (json.loads(rows[0][0]), bool(rows[0][1])) if rows else None
-
-    def _latest_answers(self, kind: str, lesson_id: str | None = None) -> dict[str, tuple[list, int]]:
-        sql = "SELECT item_id, chosen, correct FROM answers WHERE kind = ?"
-        params: tuple = (kind,)
-        if lesson_id is not None:
-            sql += " AND lesson_id = ?"
-            params += (lesson_id,)
-        latest: dict[str, tuple[list, int]] = {}
-        for item_id, chosen, correct in self._query(sql + " ORDER BY ts, id", params):
-            latest[item_id] = (json.loads(chosen), correct)
-        return latest
 
     def history(self, kind: str | None = None) -> list[dict]:
         """Every answer, oldest first, as dicts (kind, item_id, lesson_id, chosen, correct, ts)."""
@@ -423,6 +410,9 @@ def _validate_export(data) -> tuple[list[dict], list[dict], list[dict]]:
 
 
 def _check_field(where: str, kind: str, value) -> None:
+    from lbtutor.content.problems import finite_number  # (not needed to open the store)
+    from lbtutor.content.srs import BOXES
+
     number = isinstance(value, int | float) and not isinstance(value, bool)
     if kind == "str" and not (isinstance(value, str) and len(value) <= 1000):
         raise ValueError(f"{where} must be a string (at most 1000 characters), got {_json_type(value)}")

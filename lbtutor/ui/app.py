@@ -8,18 +8,15 @@ store, and the course itself, the palette's commands and the help's sections loa
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import events, on, work
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandPalette
-from textual.css.query import NoMatches
 from textual.reactive import reactive
-from textual.widgets import Button, Input
 
 from lbtutor.paths import assets_dir
 from lbtutor.ui.frame_rate import default_fps
@@ -35,7 +32,7 @@ MIN_WIDTH, MIN_HEIGHT = 60, 20
 
 
 # The palette's providers and the features that add help sections and palette commands when
-# imported load after the first frame (`_load`), or when the palette or help first opens.
+# imported load after the first frame (`_features`), or when the palette or help first opens.
 def _import_features() -> None:
     import lbtutor.ui.exports
     import lbtutor.ui.lab_commands
@@ -66,43 +63,6 @@ def _export_commands():
     from lbtutor.ui.exports import ExportCommands
 
     return ExportCommands
-
-
-class TutorPalette(CommandPalette):
-    """Textual's command palette, safe against keys pressed faster than it lays out (Textual 8.2.8):
-    page up/down while its list's line map lags its options (before it has a size, or just after
-    new results) raised KeyError in OptionList._move_page."""
-
-    def _action_command_list(self, action: str) -> None:
-        if action in ("page_up", "page_down"):
-            with contextlib.suppress(KeyError):  # no lines yet, so no page to move by
-                super()._action_command_list(action)
-            return
-        super()._action_command_list(action)
-
-    @on(Input.Submitted)
-    @on(Button.Pressed)
-    def _select_or_command(self, event: Input.Submitted | Button.Pressed | None = None) -> None:
-        # Replaces the palette's own handler (prevent_default stops Textual calling that one too).
-        # An enter queued behind the one that chose a command arrives after the palette closed;
-        # Textual then dismissed it again, popping the screen below it (or raising on the last).
-        if event is not None:
-            event.prevent_default()
-        if self.app.screen is not self:
-            return
-        super()._select_or_command(event)
-
-    def _on_click(self, event: events.Click) -> None:  # type: ignore[override]
-        event.prevent_default()  # replaces the palette's own handler, as above
-        if self.app.screen is self:  # a second click on the background came after the first closed it
-            super()._on_click(event)
-
-    @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
-    async def _gather_commands(self, search_value: str) -> None:  # type: ignore[override]
-        # A search can start, or still run, after the palette closed (typing queued behind esc);
-        # Textual's search worker then failed to find its list (NoMatches: CommandList).
-        with contextlib.suppress(NoMatches):
-            await CommandPalette._gather_commands.__wrapped__(self, search_value)
 
 
 class LBTutorApp(App[None]):
@@ -325,14 +285,18 @@ class LBTutorApp(App[None]):
             return True
         return False
 
-    # Textual's theme picker and command lists are palettes too: the same guards.
+    # Textual's theme picker and command lists are palettes too: the same guards (lbtutor/ui/palette.py).
     def search_themes(self) -> None:
         from textual.theme import ThemeProvider
+
+        from lbtutor.ui.palette import TutorPalette
 
         self.push_screen(TutorPalette(providers=[ThemeProvider], placeholder="Search for themes…"))
 
     def search_commands(self, commands, placeholder: str = "Search for commands…"):
         from textual.command import SimpleProvider
+
+        from lbtutor.ui.palette import TutorPalette
 
         return self.push_screen(TutorPalette(providers=[SimpleProvider(self.screen, commands)], placeholder=placeholder))
 
@@ -340,6 +304,8 @@ class LBTutorApp(App[None]):
         # Textual gives every palette the id "--command-palette"; one opened while the last is
         # still being removed (ctrl+p, esc, ctrl+p in a quick burst) clashed with it: DuplicateIds.
         if self.use_command_palette and not CommandPalette.is_open(self):
+            from lbtutor.ui.palette import TutorPalette
+
             self.push_screen(TutorPalette())
 
     def action_open_lab(self) -> None:

@@ -46,3 +46,27 @@ async def test_the_course_is_read_at_once_when_asked_for_before_its_turn(lessons
         assert app.course.lesson("basics").steps[1].title == "Three servers"  # the same as loaded afresh
         await app.ready.wait()
         assert app.course.lesson("module-2").title == "Load Balancing Algorithms"
+
+
+async def test_a_start_with_the_css_kept_parses_none_and_draws_what_a_start_that_parsed_it_draws(
+    lessons, isolated_home, monkeypatch
+):
+    import textual.css.stylesheet
+
+    parses = []
+    parse = textual.css.stylesheet.parse
+    monkeypatch.setattr(textual.css.stylesheet, "parse", lambda *a, **k: parses.append(a[2]) or parse(*a, **k))
+
+    async def home_screen() -> tuple[str, int]:
+        parses.clear()
+        app = make_app(lessons_dir=lessons, data_dir=isolated_home, autoplay_labs=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.ready.wait()
+            await pilot.pause()
+            return app.export_screenshot(), len(parses)
+
+    parsed, sources = await home_screen()  # a first start: every source parsed
+    assert sources > 10 and (isolated_home / "cache" / "css.pickle").is_file()
+    kept, sources = await home_screen()  # the next: every source the map needs is kept
+    assert sources == 0
+    assert kept == parsed

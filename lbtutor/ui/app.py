@@ -19,6 +19,7 @@ from textual.command import CommandPalette
 from textual.reactive import reactive
 
 from lbtutor.paths import assets_dir
+from lbtutor.ui.css_cache import kept_stylesheet, save_kept_css
 from lbtutor.ui.frame_rate import default_fps
 from lbtutor.ui.screens.home import HomeScreen
 from lbtutor.ui.themes import register_themes
@@ -91,13 +92,16 @@ class LBTutorApp(App[None]):
         fps: int | None = None,
     ) -> None:
         super().__init__()
+        self.lessons_dir = Path(lessons_dir) if lessons_dir else None
+        self.data_dir = data_dir
+        self._data_folder = self._cache_folder()  # where the caches below are kept (None: nowhere)
+        # Textual's CSS, parsed at an earlier start (lbtutor/ui/css_cache.py), before any is parsed.
+        self.stylesheet = kept_stylesheet(self._data_folder, self.get_css_variables())
         # Live labs redraw this often (`--fps`); fewer frames when TEXTUAL_ANIMATIONS asks for less.
         self.fps = fps if fps is not None else default_fps(self.animation_level)
         self.set_reactive(LBTutorApp.presenting, present)
         self.set_class(present, "-presenting", update=False)
         register_themes(self)  # monochrome, Okabe-Ito; $LBTUTOR_THEME (lbtutor/ui/themes.py)
-        self.lessons_dir = Path(lessons_dir) if lessons_dir else None
-        self.data_dir = data_dir
         # Tests and snapshots turn this off so a lab shows a fixed, seeded moment.
         self.autoplay_labs = autoplay_labs
         self._course: Course | None = None
@@ -146,7 +150,7 @@ class LBTutorApp(App[None]):
         from lbtutor.content.course_cache import kept_course
 
         try:
-            return kept_course(self.lessons_dir, self._cache_folder())
+            return kept_course(self.lessons_dir, self._data_folder)
         except Exception:
             return None
 
@@ -160,7 +164,7 @@ class LBTutorApp(App[None]):
         from lbtutor.content.outline import outline_of
 
         try:
-            self._course = load_course_cached(self.lessons_dir, self._cache_folder())
+            self._course = load_course_cached(self.lessons_dir, self._data_folder)
             self.outline = outline_of(self._course)
         except Exception as exc:  # a missing or unreadable folder: say so on the course map
             self._course = self.outline = None
@@ -191,6 +195,7 @@ class LBTutorApp(App[None]):
             self._read_kept()
         # the palette's commands and the help's sections
         _import_features()
+        save_kept_css(self.stylesheet, self._data_folder)  # if this start parsed any
         self.ready.set()
 
     def _open_progress(self):
@@ -223,6 +228,7 @@ class LBTutorApp(App[None]):
     def on_unmount(self) -> None:
         if self.progress is not None:
             self.progress.close()
+        save_kept_css(self.stylesheet, self._data_folder)  # the CSS of screens opened since the start
 
     # ----------------------------------------------------------------- too small
     def on_resize(self, event: events.Resize) -> None:

@@ -70,3 +70,26 @@ async def test_a_start_with_the_css_kept_parses_none_and_draws_what_a_start_that
     kept, sources = await home_screen()  # the next: every source the map needs is kept
     assert sources == 0
     assert kept == parsed
+
+
+async def test_the_course_maps_footer_composes_its_keys_once(lessons, isolated_home, monkeypatch):
+    from textual.widgets import Footer
+
+    from lbtutor.ui.widgets.fitting_footer import FittingFooter
+
+    recomposed = []
+    recompose = Footer.recompose
+
+    async def counted(self) -> None:
+        recomposed.append(self)
+        await recompose(self)
+
+    monkeypatch.setattr(Footer, "recompose", counted)
+    app = make_app(lessons_dir=lessons, data_dir=isolated_home, autoplay_labs=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.ready.wait()
+        await pilot.pause()
+        footer = app.screen.query_one(FittingFooter)
+        keys = [key.description for key in footer.children if key.display]
+        assert keys[:5] == ["Open", "Continue", "Lab", "Practice", "Quit"]
+        assert len(recomposed) == 1  # Textual's Footer composed them three times

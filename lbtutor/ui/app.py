@@ -183,7 +183,15 @@ class LBTutorApp(App[None]):
         """The course map, with the learner's progress; then what the first frame does not need."""
         self.progress = self._open_progress()
         self._refresh_home()
-        self.call_after_refresh(self._features)
+        # Textual's Footer composes its keys after the first frame: they are drawn before the
+        # course and the features load (about 30 ms), three refreshes on.
+        self._after_refreshes(3, self._features)
+
+    def _after_refreshes(self, count: int, callback) -> None:
+        if count:
+            self.call_after_refresh(self._after_refreshes, count - 1, callback)
+        else:
+            callback()
 
     def _refresh_home(self) -> None:
         for screen in self.screen_stack:

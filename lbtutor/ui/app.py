@@ -8,6 +8,7 @@ store, and the course itself, the palette's commands and the help's sections loa
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -199,6 +200,7 @@ class LBTutorApp(App[None]):
                 screen.refresh_course()
 
     def _features(self) -> None:
+        gc.enable()  # off for the start, when run from the command line (lbtutor/commands/tutor.py)
         if self._kept is not None:  # the course itself, now that the map is on screen
             self._read_kept()
         # the palette's commands and the help's sections

@@ -21,8 +21,8 @@ import sqlite3
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 FILENAME = "progress.sqlite3"
 SCHEMA_VERSION = 1
@@ -81,15 +81,13 @@ class _Unusable(Exception):
     """The file is not a healthy progress database of a schema we know."""
 
 
-@dataclass(frozen=True)
-class LessonProgress:
+class LessonProgress(NamedTuple):
     steps_seen: frozenset[int]
     checks_answered: int
     checks_right: int  # checks whose latest answer was right
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """Spaced-repetition state of one quiz question or interview prompt."""
 
     kind: str

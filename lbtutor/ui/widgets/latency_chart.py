@@ -101,14 +101,15 @@ class LatencyChart(Widget):
         return max(2, self.size.height - len(self._legend_lines))
 
     def _layout(self) -> None:
-        self._legend_lines = self._legend(self.size.width)
         cols = max(1, self.size.width - AXIS)
-        rows = self.plot_rows
         self._width = cols
         shown = [list(s.values)[-cols:] for s in self.series]
         self.top = scale_top([v for values in shown for v in values if v is not None])
+        # The legend says "↑ above the scale" for these values (it was drawn for the last ones).
+        self.clipped = self.top > 0 and any(v is not None and v > self.top * (1 + 1e-9) for vs in shown for v in vs)
+        self._legend_lines = self._legend(self.size.width)
+        rows = self.plot_rows
         grid = [[-1] * cols for _ in range(rows)]
-        self.clipped = False
         if self.top > 0:
             for k, values in enumerate(shown):
                 offset = cols - len(values)
@@ -116,7 +117,6 @@ class LatencyChart(Widget):
                     if v is None:
                         continue
                     if v > self.top * (1 + 1e-9):
-                        self.clipped = True
                         grid[0][offset + x] = OFF_SCALE
                         continue
                     level = min(rows - 1, max(0, round(v / self.top * (rows - 1))))

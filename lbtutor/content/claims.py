@@ -32,9 +32,10 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
+from lbtutor.content.course import Claim
 from lbtutor.content.problems import (
     Problem,
     TomlLines,
@@ -65,90 +66,13 @@ ENGINE_METRICS = (
 )  # fmt: skip
 SERVER_METRICS = ("served", "utilization", "mean_latency", "peak_connections")
 
-
-@dataclass(frozen=True)
-class Claim:
-    """One stated number and where it comes from. `line` is the line of `stated` in `path`."""
-
-    id: str
-    path: Path
-    line: int
-    stated: float
-    tolerance: float
-    source: str  # formula | sim | scenario (a lab claim is resolved to its scenario)
-    kind: str = "long-run"
-    unit: str = ""
-    format: str = ""
-    metric: str | None = None  # an expression over the run's dotted paths
-    formula: str | None = None
-    sim: str | None = None
-    scenario: str | None = None
-    settings: dict = field(default_factory=dict, hash=False, compare=False)
-    seed: int = 1
-    lab: str | None = None  # the lab's title, for a lab claim
-
-    @property
-    def this_run(self) -> bool:
-        return self.kind == "this-run"
-
-    @property
-    def paths(self) -> list[str]:
-        """The run's numbers the metric reads."""
-        from lbtutor.content.formula import paths_of
-
-        return paths_of(self.metric) if self.metric else []
-
-    def measure(self, values: dict) -> float | None:
-        """The metric's value in one run (its numbers by path); None where the run lacks one."""
-        from lbtutor.content.formula import FormulaError, evaluate
-
-        try:
-            return evaluate(self.metric or "", values)
-        except FormulaError:
-            return None
-
-    def shown(self) -> str:
-        """The stated value as the text shows it: formatted, with its unit."""
-        number = format(self.stated, self.format) if self.format else _plain(self.stated)
-        if not self.unit:
-            return number
-        return number + (self.unit if self.unit.startswith(_TIGHT_UNITS) else " " + self.unit)
-
-    def source_text(self) -> str:
-        """The source as a person reads it in a report."""
-        if self.source == "formula":
-            return f"formula {self.formula}"
-        if self.source == "sim":
-            return f"lbtutor sim {self.sim} -> {self.metric}"
-        where = f'lab "{self.lab}": ' if self.lab else ""
-        settings = " ".join(f"--set {k}={v}" for k, v in self.settings.items())
-        return f"{where}lbtutor sim --scenario {self.scenario} {settings} --seed {self.seed} -> {self.metric}".replace("  ", " ")
-
-    def run_source(self) -> dict | None:
-        """What a run of this claim is made of, in a canonical form (None for a formula): the same
-        runs serve every claim with the same source, whatever metric, stated value or tolerance."""
-        if self.source == "sim":
-            from lbtutor.sim.flags import parse_run_flags
-
-            config = parse_run_flags(self.sim or "").to_dict()
-            seed = config.pop("seed")
-            return {"engine": config, "seed": seed}
-        if self.source == "scenario":
-            from lbtutor.sim.scenarios import get
-
-            params = get(self.scenario or "").resolve(self.settings)
-            return {"scenario": self.scenario, "params": params, "seed": self.seed}
-        return None
+# The Claim class itself is in course.py, with the other classes of a loaded course.
 
 
 def run_key(source: dict) -> str:
     """A content hash of a run source (see Claim.run_source)."""
     text = json.dumps(source, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def _plain(value: float) -> str:
-    return str(value)
 
 
 # ------------------------------------------------------------------ a file's claims

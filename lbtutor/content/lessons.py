@@ -14,7 +14,23 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from lbtutor.content.claims import Claim, ClaimSet, parse_claims
+from lbtutor.content.claims import ClaimSet, parse_claims
+
+# The course's classes live in course.py (the tutor reads its kept course without this parser);
+# the rest of lbtutor imports them from here as well.
+from lbtutor.content.course import (  # noqa: F401
+    DEFAULT_LAB_SEED,
+    DEFAULT_LAB_SPEED,
+    BrokenLesson,
+    CheckBlock,
+    Course,
+    LabBlock,
+    Lesson,
+    Option,
+    RealBlock,
+    Segment,
+    Step,
+)
 from lbtutor.content.problems import (
     Problem,
     TomlLines,
@@ -30,192 +46,16 @@ from lbtutor.content.problems import (
 )
 from lbtutor.sim.config import SERVICE_DISTS, ConfigError, SimConfig
 
-# ---------------------------------------------------------------------------------------------
-# the data
-
-
-@dataclass(frozen=True)
-class Option:
-    key: str
-    text: str
-    explain: str
-
-
-@dataclass(frozen=True)
-class CheckBlock:
-    """A quick question inside a step. `id` is `LESSON#STEP/N`, N counting checks in the step."""
-
-    id: str
-    question: str
-    options: tuple[Option, ...]
-    answers: frozenset[str]
-    multiple: bool
-    line: int
-    # The point of the lab before it that the explanations quote: seconds, or "end" (a scenario's
-    # whole run). The lesson offers a key that runs the lab there, so the learner sees the number.
-    run_to: float | str | None = None
-
-    def option(self, key: str) -> Option:
-        for opt in self.options:
-            if opt.key == key:
-                return opt
-        raise KeyError(key)
-
-    def is_correct(self, chosen) -> bool:
-        """True when the chosen keys are exactly the answer keys."""
-        picked = {chosen} if isinstance(chosen, str) else set(chosen)
-        return picked == set(self.answers)
-
-
 ENGINE_KEYS = (
     "servers", "weights", "speeds", "workers", "queue_limit",
     "arrival_rate", "service_rate", "service_dist", "clients", "zipf",
 )  # fmt: skip
-DEFAULT_LAB_SEED = 7
-DEFAULT_LAB_SPEED = 1.0
-
-
-@dataclass(frozen=True)
-class LabBlock:
-    """A live mini-simulation: a named `scenario` (with `settings` from its [set] table), or an
-    engine lab whose `config` holds every engine key (defaults from SimConfig)."""
-
-    title: str
-    look_for: str
-    line: int
-    scenario: str | None = None
-    settings: dict = field(default_factory=dict, hash=False)
-    algorithms: tuple[str, ...] = ()
-    config: dict = field(default_factory=dict, hash=False)
-    seed: int = DEFAULT_LAB_SEED
-    speed: float = DEFAULT_LAB_SPEED
-    # An engine lab's extra view: "dispatch" shows the last servers picked, as a strip of names
-    # (a scenario lab's chart is the scenario's own, see Scenario.chart).
-    chart: str | None = None
-
-    @property
-    def is_engine(self) -> bool:
-        return self.scenario is None
-
-    def sim_config(self, algorithm: str | None = None) -> SimConfig:
-        """The engine parameters of this lab for `algorithm` (default: the first it lists)."""
-        if self.scenario is not None:
-            raise ValueError(f"lab {self.title!r} runs the scenario {self.scenario!r}; it has no engine config")
-        chosen = algorithm or (self.algorithms[0] if self.algorithms else SimConfig.algorithm)
-        values = {k: (list(v) if isinstance(v, list) else v) for k, v in self.config.items()}
-        return SimConfig(algorithm=chosen, seed=self.seed, **values).validate()
-
-
 REAL_SHOWS = ("lab", "pick-order")
 REAL_SETUP_KEYS = (
     "algorithm", "servers", "weights", "workers", "arrival_rate", "service_rate", "service_dist",
     "clients", "check", "check_interval", "check_timeout", "fall", "rise", "slowstart", "max_fails",
     "fail_timeout", "request_timeout", "seed",
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class RealBlock:
-    """A lab on a real balancer (`lbtutor.real`): `show = "lab"` runs the setup on it with the
-    simulator beside (the simulator alone, saying so, when the balancer is not installed);
-    `show = "pick-order"` asks each balancer in `balancers` for `requests` picks in a row, beside
-    the simulator's order. `setup` holds the RealSetup keys the block gives."""
-
-    title: str
-    look_for: str
-    line: int
-    balancers: tuple[str, ...]
-    show: str = "lab"
-    target: str = "s1"  # the server the block's break and heal buttons act on
-    requests: int = 14
-    setup: dict = field(default_factory=dict, hash=False)
-
-
-Segment = str | LabBlock | CheckBlock | RealBlock
-
-
-@dataclass(frozen=True)
-class Step:
-    lesson_id: str
-    index: int  # 0-based position in the lesson
-    title: str
-    slug: str
-    segments: tuple[Segment, ...]
-    line: int
-
-    @property
-    def key(self) -> str:
-        return f"{self.lesson_id}#{self.slug}"
-
-    @property
-    def labs(self) -> tuple[LabBlock, ...]:
-        return tuple(s for s in self.segments if isinstance(s, LabBlock))
-
-    @property
-    def checks(self) -> tuple[CheckBlock, ...]:
-        return tuple(s for s in self.segments if isinstance(s, CheckBlock))
-
-
-@dataclass(frozen=True)
-class Lesson:
-    id: str
-    section: int
-    title: str
-    minutes: int
-    steps: tuple[Step, ...]
-    path: Path
-    claims: tuple[Claim, ...] = ()  # the numbers its text states, with their sources
-
-    def step(self, slug: str) -> Step | None:
-        for step in self.steps:
-            if step.slug == slug:
-                return step
-        return None
-
-    @property
-    def labs(self) -> tuple[LabBlock, ...]:
-        return tuple(lab for step in self.steps for lab in step.labs)
-
-    @property
-    def checks(self) -> tuple[CheckBlock, ...]:
-        return tuple(check for step in self.steps for check in step.checks)
-
-
-@dataclass(frozen=True)
-class BrokenLesson:
-    """A lesson file that failed to load, with every problem found in it."""
-
-    path: Path
-    title: str
-    problems: tuple[Problem, ...]
-
-
-@dataclass
-class Course:
-    lessons: list[Lesson]  # sorted by section
-    broken: list[BrokenLesson]
-
-    def lesson(self, id: str) -> Lesson:
-        for lesson in self.lessons:
-            if lesson.id == id:
-                return lesson
-        raise KeyError(id)
-
-    def find_step(self, key: str) -> tuple[Lesson, Step] | None:
-        """`LESSON_ID#STEP_SLUG` -> (lesson, step), or None if either does not exist."""
-        lesson_id, sep, slug = key.partition("#")
-        if not sep:
-            return None
-        for lesson in self.lessons:
-            if lesson.id == lesson_id:
-                step = lesson.step(slug)
-                return (lesson, step) if step else None
-        return None
-
-    @property
-    def problems(self) -> list[Problem]:
-        return [p for b in self.broken for p in b.problems]
-
 
 # ---------------------------------------------------------------------------------------------
 # loading

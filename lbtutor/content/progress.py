@@ -21,11 +21,8 @@ import sqlite3
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-
-from lbtutor.content.problems import finite_number
-from lbtutor.content.srs import BOXES
+from typing import NamedTuple
 
 FILENAME = "progress.sqlite3"
 SCHEMA_VERSION = 1
@@ -84,15 +81,13 @@ class _Unusable(Exception):
     """The file is not a healthy progress database of a schema we know."""
 
 
-@dataclass(frozen=True)
-class LessonProgress:
+class LessonProgress(NamedTuple):
     steps_seen: frozenset[int]
     checks_answered: int
     checks_right: int  # checks whose latest answer was right
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """Spaced-repetition state of one quiz question or interview prompt."""
 
     kind: str
@@ -275,11 +270,12 @@ class ProgressStore:
 
     def lesson_progress(self, lesson_id: str) -> LessonProgress:
         seen = self._query("SELECT DISTINCT step_index FROM views WHERE lesson_id = ?", (lesson_id,))
-        latest = self._latest_answers("check", lesson_id)
+        answers = "SELECT item_id, correct FROM answers WHERE kind = 'check' AND lesson_id = ? ORDER BY ts, id"
+        latest = dict(self._query(answers, (lesson_id,)))  # oldest first: each check's newest answer wins
         return LessonProgress(
             steps_seen=frozenset(r[0] for r in seen),
             checks_answered=len(latest),
-            checks_right=sum(1 for _, correct in latest.values() if correct),
+            checks_right=sum(1 for correct in latest.values() if correct),
         )
 
     def answer_for(self, check_id: str, kind: str = "check") -> tuple[list[str], bool] | None:
@@ -289,17 +285,6 @@ class ProgressStore:
             (kind, check_id),
         )
         return (json.loads(rows[0][0]), bool(rows[0][1])) if rows else None
-
-    def _latest_answers(self, kind: str, lesson_id: str | None = None) -> dict[str, tuple[list, int]]:
-        sql = "SELECT item_id, chosen, correct FROM answers WHERE kind = ?"
-        params: tuple = (kind,)
-        if lesson_id is not None:
-            sql += " AND lesson_id = ?"
-            params += (lesson_id,)
-        latest: dict[str, tuple[list, int]] = {}
-        for item_id, chosen, correct in self._query(sql + " ORDER BY ts, id", params):
-            latest[item_id] = (json.loads(chosen), correct)
-        return latest
 
     def history(self, kind: str | None = None) -> list[dict]:
         """Every answer, oldest first, as dicts (kind, item_id, lesson_id, chosen, correct, ts)."""
@@ -423,6 +408,9 @@ def _validate_export(data) -> tuple[list[dict], list[dict], list[dict]]:
 
 
 def _check_field(where: str, kind: str, value) -> None:
+    from lbtutor.content.problems import finite_number  # (not needed to open the store)
+    from lbtutor.content.srs import BOXES
+
     number = isinstance(value, int | float) and not isinstance(value, bool)
     if kind == "str" and not (isinstance(value, str) and len(value) <= 1000):
         raise ValueError(f"{where} must be a string (at most 1000 characters), got {_json_type(value)}")

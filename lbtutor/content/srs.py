@@ -28,7 +28,7 @@ import datetime as dt
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 QUIZ = "quiz"
 INTERVIEW = "interview"
@@ -43,8 +43,7 @@ AGAIN_MINUTES = 10
 DAY = 86400.0
 
 
-@dataclass(frozen=True)
-class Review:
+class Review(NamedTuple):
     """Where one review leaves an item."""
 
     box: int
@@ -74,8 +73,7 @@ def due_limit(now: float) -> float:
     return max(end_of_day(now), now + AGAIN_MINUTES * 60 + 1)
 
 
-@dataclass(frozen=True)
-class ScheduledItem:
+class ScheduledItem(NamedTuple):
     kind: str  # quiz | interview
     item_id: str
     box: int
@@ -234,8 +232,7 @@ def _history(store, kind: str | None = None) -> list[dict]:
 # -- where the learner stands ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SectionScore:
+class SectionScore(NamedTuple):
     section: int
     questions: int  # in the bank
     answered: int  # questions answered at least once
@@ -257,8 +254,7 @@ def section_scores(store, bank) -> dict[int, SectionScore]:
     return scores
 
 
-@dataclass(frozen=True)
-class Topic:
+class Topic(NamedTuple):
     teaches: str  # LESSON#STEP
     answers: int
     wrong: int

@@ -1,37 +1,40 @@
 """The lbtutor Textual app: one App that owns the course, the learner's progress and navigation.
 
-Screens ask the app to navigate (`open_step`, `go_home`, `show_help`); the app loads the lessons
-and opens the progress store after the first frame so start-up stays fast.
+Screens ask the app to navigate (`open_step`, `go_home`, `show_help`). Start-up is kept to what
+the first frame shows: the course map is drawn from the kept course's outline and the progress
+store, and the course itself, the palette's commands and the help's sections load after it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import gc
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import events, on, work
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandPalette
-from textual.css.query import NoMatches
 from textual.reactive import reactive
-from textual.widgets import Button, Input
 
 from lbtutor.paths import assets_dir
+from lbtutor.ui.css_cache import kept_stylesheet, save_kept_css
 from lbtutor.ui.frame_rate import default_fps
 from lbtutor.ui.screens.home import HomeScreen
 from lbtutor.ui.themes import register_themes
 
 if TYPE_CHECKING:
-    from lbtutor.content.lessons import Course
+    from lbtutor.content.course import Course
+    from lbtutor.content.course_cache import KeptCourse
+    from lbtutor.content.outline import CourseOutline
 
 MIN_WIDTH, MIN_HEIGHT = 60, 20
 
 
 # The palette's providers and the features that add help sections and palette commands when
-# imported load after the first frame (`_load`), or when the palette or help first opens.
+# imported load after the first frame (`_features`), or when the palette or help first opens.
 def _import_features() -> None:
     import lbtutor.ui.exports
     import lbtutor.ui.lab_commands
@@ -64,43 +67,6 @@ def _export_commands():
     return ExportCommands
 
 
-class TutorPalette(CommandPalette):
-    """Textual's command palette, safe against keys pressed faster than it lays out (Textual 8.2.8):
-    page up/down while its list's line map lags its options (before it has a size, or just after
-    new results) raised KeyError in OptionList._move_page."""
-
-    def _action_command_list(self, action: str) -> None:
-        if action in ("page_up", "page_down"):
-            with contextlib.suppress(KeyError):  # no lines yet, so no page to move by
-                super()._action_command_list(action)
-            return
-        super()._action_command_list(action)
-
-    @on(Input.Submitted)
-    @on(Button.Pressed)
-    def _select_or_command(self, event: Input.Submitted | Button.Pressed | None = None) -> None:
-        # Replaces the palette's own handler (prevent_default stops Textual calling that one too).
-        # An enter queued behind the one that chose a command arrives after the palette closed;
-        # Textual then dismissed it again, popping the screen below it (or raising on the last).
-        if event is not None:
-            event.prevent_default()
-        if self.app.screen is not self:
-            return
-        super()._select_or_command(event)
-
-    def _on_click(self, event: events.Click) -> None:  # type: ignore[override]
-        event.prevent_default()  # replaces the palette's own handler, as above
-        if self.app.screen is self:  # a second click on the background came after the first closed it
-            super()._on_click(event)
-
-    @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
-    async def _gather_commands(self, search_value: str) -> None:  # type: ignore[override]
-        # A search can start, or still run, after the palette closed (typing queued behind esc);
-        # Textual's search worker then failed to find its list (NoMatches: CommandList).
-        with contextlib.suppress(NoMatches):
-            await CommandPalette._gather_commands.__wrapped__(self, search_value)
-
-
 class LBTutorApp(App[None]):
     """The tutor: course map, lessons with live labs and checks, help."""
 
@@ -127,20 +93,34 @@ class LBTutorApp(App[None]):
         fps: int | None = None,
     ) -> None:
         super().__init__()
+        self.lessons_dir = Path(lessons_dir) if lessons_dir else None
+        self.data_dir = data_dir
+        self._data_folder = self._cache_folder()  # where the caches below are kept (None: nowhere)
+        # Textual's CSS, parsed at an earlier start (lbtutor/ui/css_cache.py), before any is parsed.
+        self.stylesheet = kept_stylesheet(self._data_folder, self.get_css_variables())
         # Live labs redraw this often (`--fps`); fewer frames when TEXTUAL_ANIMATIONS asks for less.
         self.fps = fps if fps is not None else default_fps(self.animation_level)
         self.set_reactive(LBTutorApp.presenting, present)
         self.set_class(present, "-presenting", update=False)
         register_themes(self)  # monochrome, Okabe-Ito; $LBTUTOR_THEME (lbtutor/ui/themes.py)
-        self.lessons_dir = Path(lessons_dir) if lessons_dir else None
-        self.data_dir = data_dir
         # Tests and snapshots turn this off so a lab shows a fixed, seeded moment.
         self.autoplay_labs = autoplay_labs
-        self.course: Course | None = None
+        self._course: Course | None = None
+        # What the course map shows (lbtutor/content/outline.py): read with the kept course's stamp
+        # before the first frame, or made from the course once it has loaded.
+        self.outline: CourseOutline | None = None
         self.course_error: str | None = None
         self.progress = None  # a ProgressStore, or a NullProgress if the store cannot be opened
         self.ready = asyncio.Event()
-        self._kept: Course | None = None  # the course read from the cache, until _load takes it
+        self._kept: KeptCourse | None = None  # a course kept from an earlier start, until it is read
+
+    @property
+    def course(self) -> Course | None:
+        """The course (None until it has loaded). When the map was drawn from a kept outline, the
+        course itself is read just after the first frame, or here, at once, if asked for sooner."""
+        if self._kept is not None:
+            self._read_kept()
+        return self._course
 
     # ------------------------------------------------------------------ start-up
     def get_default_screen(self) -> HomeScreen:
@@ -148,11 +128,14 @@ class LBTutorApp(App[None]):
 
     def on_mount(self) -> None:
         self._check_size(self.size.width, self.size.height)
-        # A course kept from an earlier start (see lbtutor/content/course_cache.py) is read in a
-        # few milliseconds: the first frame then shows the map with its lessons. Otherwise the
-        # first frame says "Loading lessons…" while they load and are validated.
-        if self._cached_course() is not None:
-            self._load()
+        # A course kept from an earlier start (see lbtutor/content/course_cache.py) has its outline
+        # read in a few milliseconds: the first frame then shows the map with its lessons, and the
+        # course itself is read after it. Otherwise the first frame says "Loading lessons…" while
+        # they load and are validated.
+        self._kept = self._kept_course()
+        if self._kept is not None:
+            self.outline = self._kept.outline
+            self._show()
         else:
             self.call_after_refresh(self._load)
 
@@ -164,42 +147,75 @@ class LBTutorApp(App[None]):
         except Exception:  # no data folder: no cache, the course loads all the same
             return None
 
-    def _cached_course(self) -> Course | None:
-        from lbtutor.content.course_cache import cached_course
+    def _kept_course(self) -> KeptCourse | None:
+        from lbtutor.content.course_cache import kept_course
 
         try:
-            self._kept = cached_course(self.lessons_dir, self._cache_folder())
+            return kept_course(self.lessons_dir, self._data_folder)
         except Exception:
-            self._kept = None
-        return self._kept
+            return None
 
     def _load(self) -> None:
+        self._load_course()
+        self._show()
+
+    def _load_course(self) -> None:
+        """Load and validate the course (or take it from the cache), or say why it cannot be."""
         from lbtutor.content.course_cache import load_course_cached
+        from lbtutor.content.outline import outline_of
 
         try:
-            kept, self._kept = self._kept, None
-            self.course = kept or load_course_cached(self.lessons_dir, self._cache_folder())
+            self._course = load_course_cached(self.lessons_dir, self._data_folder)
+            self.outline = outline_of(self._course)
         except Exception as exc:  # a missing or unreadable folder: say so on the course map
+            self._course = self.outline = None
             self.course_error = f"Could not load lessons from {self.lessons_dir or 'the bundled folder'}: {exc}"
+
+    def _read_kept(self) -> None:
+        kept, self._kept = self._kept, None
+        self._course = kept.course()
+        if self._course is None:  # the kept file changed or went since its outline was read
+            shown = self.outline
+            self._load_course()
+            if self.outline != shown:
+                self._refresh_home()
+
+    def _show(self) -> None:
+        """The course map, with the learner's progress; then what the first frame does not need."""
         self.progress = self._open_progress()
+        self._refresh_home()
+        # Textual's Footer composes its keys after the first frame: they are drawn before the
+        # course and the features load (about 30 ms), three refreshes on.
+        self._after_refreshes(3, self._features)
+
+    def _after_refreshes(self, count: int, callback) -> None:
+        if count:
+            self.call_after_refresh(self._after_refreshes, count - 1, callback)
+        else:
+            callback()
+
+    def _refresh_home(self) -> None:
         for screen in self.screen_stack:
             if isinstance(screen, HomeScreen) and screen.is_mounted:  # else its on_mount shows it
                 screen.refresh_course()
-        # the palette's commands and the help's sections, once the course map is on screen
-        self.call_after_refresh(self._features)
 
     def _features(self) -> None:
+        gc.enable()  # off for the start, when run from the command line (lbtutor/commands/tutor.py)
+        if self._kept is not None:  # the course itself, now that the map is on screen
+            self._read_kept()
+        # the palette's commands and the help's sections
         _import_features()
+        save_kept_css(self.stylesheet, self._data_folder)  # if this start parsed any
         self.ready.set()
 
     def _open_progress(self):
-        from lbtutor.ui.null_progress import NullProgress
-
         try:
             from lbtutor.content.progress import ProgressStore
 
             store = ProgressStore.open(self.data_dir)
         except Exception as exc:
+            from lbtutor.ui.null_progress import NullProgress
+
             self.notify(
                 f"Progress cannot be saved this session: {exc}",
                 title="Progress not saved",
@@ -222,15 +238,19 @@ class LBTutorApp(App[None]):
     def on_unmount(self) -> None:
         if self.progress is not None:
             self.progress.close()
+        save_kept_css(self.stylesheet, self._data_folder)  # the CSS of screens opened since the start
 
     # ----------------------------------------------------------------- too small
     def on_resize(self, event: events.Resize) -> None:
         self._check_size(event.size.width, event.size.height)
 
     def _check_size(self, width: int, height: int) -> None:
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        module = sys.modules.get("lbtutor.ui.screens.too_small")  # not imported: not showing
+        if not small and module is None:
+            return
         from lbtutor.ui.screens.too_small import TooSmallScreen
 
-        small = width < MIN_WIDTH or height < MIN_HEIGHT
         showing = isinstance(self.screen, TooSmallScreen)
         if small and not showing:
             self.push_screen(TooSmallScreen(MIN_WIDTH, MIN_HEIGHT))
@@ -281,14 +301,18 @@ class LBTutorApp(App[None]):
             return True
         return False
 
-    # Textual's theme picker and command lists are palettes too: the same guards.
+    # Textual's theme picker and command lists are palettes too: the same guards (lbtutor/ui/palette.py).
     def search_themes(self) -> None:
         from textual.theme import ThemeProvider
+
+        from lbtutor.ui.palette import TutorPalette
 
         self.push_screen(TutorPalette(providers=[ThemeProvider], placeholder="Search for themes…"))
 
     def search_commands(self, commands, placeholder: str = "Search for commands…"):
         from textual.command import SimpleProvider
+
+        from lbtutor.ui.palette import TutorPalette
 
         return self.push_screen(TutorPalette(providers=[SimpleProvider(self.screen, commands)], placeholder=placeholder))
 
@@ -296,6 +320,8 @@ class LBTutorApp(App[None]):
         # Textual gives every palette the id "--command-palette"; one opened while the last is
         # still being removed (ctrl+p, esc, ctrl+p in a quick burst) clashed with it: DuplicateIds.
         if self.use_command_palette and not CommandPalette.is_open(self):
+            from lbtutor.ui.palette import TutorPalette
+
             self.push_screen(TutorPalette())
 
     def action_open_lab(self) -> None:

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
+from lbtutor.ui.themes import theme_commands
+
 if TYPE_CHECKING:
     from textual.app import App
 
@@ -75,6 +77,9 @@ def lesson_commands(app: App[Any]) -> Iterator[PaletteCommand]:
                 discover=False,
                 boost=LESSON_BOOST,
             )
+
+
+command_source(theme_commands)  # monochrome, Okabe-Ito and back (lbtutor/ui/themes.py)
 
 
 def _opener(app: App[Any], lesson_id: str, index: int) -> Callable[[], None]:

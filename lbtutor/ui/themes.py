@@ -16,11 +16,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.theme import Theme
 
-from lbtutor.ui.commands import PaletteCommand, command_source
+if TYPE_CHECKING:
+    from lbtutor.ui.commands import PaletteCommand
 
 THEME_ENV = "LBTUTOR_THEME"
 
@@ -76,8 +77,11 @@ def register_themes(app) -> None:
                    severity="warning", markup=False, timeout=10)  # fmt: skip
 
 
-@command_source
 def theme_commands(app: Any) -> Iterator[PaletteCommand]:
+    """The palette's theme commands (a source lbtutor/ui/commands.py registers: the app imports
+    this module at start, the palette's only when it is first needed)."""
+    from lbtutor.ui.commands import PaletteCommand
+
     for theme in THEMES:
         text, help_text = LABELS[theme.name]
         current = " (now)" if app.theme == theme.name else ""

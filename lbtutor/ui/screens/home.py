@@ -1,15 +1,17 @@
-"""Home: the course map with progress, and "continue" back to the exact step last seen."""
+"""Home: the course map with progress, and "continue" back to the exact step last seen.
+
+It is drawn from the course's outline (lbtutor/content/outline.py), so the tutor's first frame
+needs no more than that; opening a step asks the app for the course itself.
+"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Static
+from textual.widgets import Button, Static
 
 from lbtutor.ui.widgets.course_map import CourseMap, MapRow
 from lbtutor.ui.widgets.fitting_footer import FittingFooter
@@ -27,6 +29,8 @@ class HomeScreen(Screen[None]):
         Binding("q", "app.quit", "Quit", tooltip="Leave lbtutor (your progress is saved)", id="home.quit"),
     ]
 
+    _behind = False  # another screen is, or was, in front: redraw the map when the learner is back
+
     def compose(self) -> ComposeResult:
         yield TutorHeader()
         with Vertical(id="home"):
@@ -40,12 +44,16 @@ class HomeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(CourseMap).focus()
-        if self.app.course is not None:  # type: ignore[attr-defined]
+        if self.app.outline is not None:  # type: ignore[attr-defined]
             self.refresh_course()
 
+    def on_screen_suspend(self) -> None:
+        self._behind = True
+
     def on_screen_resume(self) -> None:
-        if self.app.course is not None:  # type: ignore[attr-defined]
+        if self._behind and self.app.outline is not None:  # type: ignore[attr-defined]
             self.refresh_progress()
+        self._behind = False
 
     # ------------------------------------------------------------------- drawing
     def refresh_course(self) -> None:
@@ -53,8 +61,9 @@ class HomeScreen(Screen[None]):
         intro = self.query_one("#home-intro", Static)
         if app.course_error:  # type: ignore[attr-defined]
             intro.update(Content(app.course_error))  # type: ignore[attr-defined]
+            self.query_one(CourseMap).display = False
             return
-        course = app.course  # type: ignore[attr-defined]
+        course = app.outline  # type: ignore[attr-defined]
         count = len(course.lessons)
         if not course.lessons and not course.broken:
             folder = app.lessons_dir or "the bundled lesson folder"  # type: ignore[attr-defined]
@@ -73,19 +82,19 @@ class HomeScreen(Screen[None]):
 
     def refresh_progress(self) -> None:
         app = self.app
-        if app.course is None or app.progress is None:  # type: ignore[attr-defined]
+        if app.outline is None or app.progress is None:  # type: ignore[attr-defined]
             return
         course_map = self.query_one(CourseMap)
-        course_map.show(app.course, app.progress)  # type: ignore[attr-defined]
+        course_map.show(app.outline, app.progress)  # type: ignore[attr-defined]
         course_map.display = course_map.row_count > 0
-        self._show_broken(app.course)  # type: ignore[attr-defined]
+        self._show_broken(app.outline)  # type: ignore[attr-defined]
         self._update_continue()
         self._show_practice()
         self._show_details(course_map.current())
 
     def _continue_target(self) -> tuple[str, int] | None:
         app = self.app
-        course = app.course  # type: ignore[attr-defined]
+        course = app.outline  # type: ignore[attr-defined]
         if course is None or not course.lessons:
             return None
         position = app.progress.last_position() if app.progress else None  # type: ignore[attr-defined]
@@ -103,11 +112,10 @@ class HomeScreen(Screen[None]):
         if target is None:
             return
         lesson_id, index = target
-        lesson = self.app.course.lesson(lesson_id)  # type: ignore[attr-defined]
+        lesson = next(lesson for lesson in self.app.outline.lessons if lesson.id == lesson_id)  # type: ignore[attr-defined]
         started = self.app.progress.last_position() is not None  # type: ignore[attr-defined]
         verb = "Continue" if started else "Start"
-        step = lesson.steps[index]
-        button.label = Content(f"▶ {verb} (c): {lesson.title} › {step.title} ({index + 1}/{len(lesson.steps)})")
+        button.label = Content(f"▶ {verb} (c): {lesson.title} › {lesson.steps[index]} ({index + 1}/{len(lesson.steps)})")
         button.disabled = False
         button.refresh(layout=True)  # Button.label repaints only: width auto kept the old label's width
 
@@ -145,7 +153,7 @@ class HomeScreen(Screen[None]):
         lines = []
         for broken in course.broken:
             more = f" (and {len(broken.problems) - 1} more)" if len(broken.problems) > 1 else ""
-            first = _problem_text(broken.problems[0]) if broken.problems else "could not be loaded"
+            first = broken.problems[0] if broken.problems else "could not be loaded"
             lines.append(Content.assemble(("! ", "bold"), (f"{broken.title} is unavailable: ", "bold"), first + more))
         notes.update(Content("\n").join(lines))
         notes.display = bool(lines)
@@ -155,7 +163,7 @@ class HomeScreen(Screen[None]):
         if row is None:
             details.update("")
         elif row.broken is not None:
-            problems = [_problem_text(p) for p in row.broken.problems]
+            problems = row.broken.problems
             details.update(
                 Content.assemble(
                     (f"{row.broken.title} is unavailable", "bold"),
@@ -168,19 +176,19 @@ class HomeScreen(Screen[None]):
             lesson = row.lesson
             seen = self.app.progress.lesson_progress(lesson.id).steps_seen  # type: ignore[attr-defined]
             parts: list = [(f"{lesson.section}. {lesson.title}", "bold"), f" · {len(lesson.steps)} steps:  "]
-            for step in lesson.steps:
-                mark = "✓ " if step.index in seen else "○ "
-                parts.append((mark, "bold" if step.index in seen else "dim"))
-                parts.append(step.title)
-                if step.index < len(lesson.steps) - 1:
+            for index, title in enumerate(lesson.steps):
+                mark = "✓ " if index in seen else "○ "
+                parts.append((mark, "bold" if index in seen else "dim"))
+                parts.append(title)
+                if index < len(lesson.steps) - 1:
                     parts.append("  ")
             details.update(Content.assemble(*parts))
 
     # ------------------------------------------------------------------- actions
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_course_map_row_highlighted(self, event: CourseMap.RowHighlighted) -> None:
         self._show_details(self.query_one(CourseMap).current())
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_course_map_row_selected(self, event: CourseMap.RowSelected) -> None:
         event.stop()
         self.action_open()
 
@@ -214,16 +222,10 @@ class HomeScreen(Screen[None]):
         if position and position[0] == lesson.id and position[1] < len(lesson.steps):
             return position[1]
         seen = progress.lesson_progress(lesson.id).steps_seen
-        unread = [step.index for step in lesson.steps if step.index not in seen]
+        unread = [index for index in range(len(lesson.steps)) if index not in seen]
         if seen and unread:
             return unread[0]
         return 0
-
-
-def _problem_text(problem) -> str:
-    """`file.md:12: message`, with the file's name only (the folder is the same for all)."""
-    name = Path(problem.path).name
-    return f"{name}:{problem.line}: {problem.message}" if problem.line > 0 else f"{name}: {problem.message}"
 
 
 def _hours(minutes: int) -> str:

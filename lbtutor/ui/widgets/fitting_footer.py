@@ -50,6 +50,7 @@ class FittingFooter(Footer):
         self._widths: list[int] = []  # per unit of keys (see `_units`), in the screen's order
         self._palette = 0  # the palette key's width, docked at the right of the first row
         self._laid_out: tuple | None = None  # (signature, room, rows) of the layout shown
+        self._keys_asked: tuple | None = None  # the keys and states of the last layout asked for
 
     # ---------------------------------------------------------------- when to lay out again
     def on_mount(self) -> None:
@@ -91,6 +92,11 @@ class FittingFooter(Footer):
                     for i in row:
                         yield from units[i]
         yield from palette
+
+    def _keys_shown(self) -> tuple:
+        """What compose draws: each binding with its state (dimmed or not) and tooltip."""
+        return tuple((binding.key, binding.action, binding.description, binding.show, enabled, tooltip)
+                     for _, binding, enabled, tooltip in self.screen.active_bindings.values())  # fmt: skip
 
     def _signature(self) -> tuple:
         """What the keys' widths depend on: the keys shown and their words (not whether dimmed)."""
@@ -142,6 +148,10 @@ class FittingFooter(Footer):
         if not screen.app.app_focus:
             return
         if self.is_attached and screen is self.screen:
+            keys = self._keys_shown()
+            if keys == self._keys_asked and self._laid_out is not None and self._laid_out[0] == self._measured:
+                return  # the same keys in the same states, laid out already: a screen says so often as it opens
+            self._keys_asked = keys
             if self._measured is not None and self._measured == self._signature():
                 self.call_after_refresh(self.recompose)
             else:

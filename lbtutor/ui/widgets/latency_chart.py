@@ -101,14 +101,15 @@ class LatencyChart(Widget):
         return max(2, self.size.height - len(self._legend_lines))
 
     def _layout(self) -> None:
-        self._legend_lines = self._legend(self.size.width)
         cols = max(1, self.size.width - AXIS)
-        rows = self.plot_rows
         self._width = cols
         shown = [list(s.values)[-cols:] for s in self.series]
         self.top = scale_top([v for values in shown for v in values if v is not None])
+        # The legend says "↑ above the scale" for these values (it was drawn for the last ones).
+        self.clipped = self.top > 0 and any(v is not None and v > self.top * (1 + 1e-9) for vs in shown for v in vs)
+        self._legend_lines = self._legend(self.size.width)
+        rows = self.plot_rows
         grid = [[-1] * cols for _ in range(rows)]
-        self.clipped = False
         if self.top > 0:
             for k, values in enumerate(shown):
                 offset = cols - len(values)
@@ -116,7 +117,6 @@ class LatencyChart(Widget):
                     if v is None:
                         continue
                     if v > self.top * (1 + 1e-9):
-                        self.clipped = True
                         grid[0][offset + x] = OFF_SCALE
                         continue
                     level = min(rows - 1, max(0, round(v / self.top * (rows - 1))))
@@ -159,8 +159,9 @@ class LatencyChart(Widget):
 
     def _legend(self, width: int) -> list[list[Segment]]:
         """Title, one glyph and label per series, and the span shown, on one line. Where that is
-        too wide the span shortens, then goes, then the title; past that the series go on a
-        second line (the title first on its own): a series' name is never cut."""
+        too wide the span shortens, then goes; past that the title takes a line of its own (it
+        says what the chart measures, so it never goes) and the series follow: a series' name is
+        never cut."""
         style = self.get_component_rich_style
         entries: list[list[Segment]] = []
         for k, s in enumerate(self.series):
@@ -178,7 +179,7 @@ class LatencyChart(Widget):
             ]
         if not width:
             return [title + series]
-        for candidate in [title + series + span for span in spans] + [series]:
+        for candidate in [title + series + span for span in spans]:
             if _cells(candidate) <= width:
                 return [candidate]
         lines: list[list[Segment]] = [title] if title and _cells(title) <= width else []

@@ -503,7 +503,8 @@ async def test_a_frame_redraws_only_the_server_rows_that_changed(tmp_path):
 
 async def test_the_chart_legend_keeps_every_algorithms_glyph_when_narrow(tmp_path):
     """Three algorithms compared at 80 columns: the legend ran off the edge and the third
-    algorithm's glyph went with it. The span shortens, then goes, then the title."""
+    algorithm's glyph went with it. The span shortens, then goes; then the title, which says what
+    the chart measures, takes a line of its own above the series."""
     app = _app(tmp_path)
     async with app.run_test(size=(80, 60)) as pilot:
         screen = await _open(app, pilot, LabSetup.from_preset("identical", ("round-robin", "least-connections", "random")))
@@ -516,7 +517,8 @@ async def test_the_chart_legend_keeps_every_algorithms_glyph_when_narrow(tmp_pat
         chart.title = "p99 so far"
         assert chart.render_line(0).text.rstrip() == f"p99 so far  {series}   {chart.span:,.0f} s ⟶ now"
         chart.title = "p99 so far, the whole run, on identical requests"
-        assert chart.render_line(0).text.rstrip() == series
+        assert chart.render_line(0).text.rstrip() == "p99 so far, the whole run, on identical requests"
+        assert chart.render_line(1).text.rstrip() == series
 
 
 def test_compared_algorithms_see_the_very_same_arrivals_and_demands():

@@ -232,13 +232,13 @@ def _claim(t: dict, n: int, claim_set: ClaimSet, where: TomlLines, problems: lis
     stated = t.get("stated")
     if "stated" not in t:
         problem('needs "stated": the number the text shows')
-    elif not _finite(stated):
+    elif not finite_number(stated):
         why = "a finite number of sensible size" if is_number(stated) else f"a number (got {type_name(stated)})"
         problem(f'"stated" must be {why}', "stated")
     tolerance = t.get("tolerance")
     if "tolerance" not in t:
         problem('needs "tolerance": how far the measured value may be from "stated", in its unit (0 for exact)')
-    elif not _finite(tolerance) or tolerance < 0:
+    elif not finite_number(tolerance) or tolerance < 0:
         problem(f'"tolerance" must be a number of 0 or more (got {_shown(tolerance)})', "tolerance")
     unit = t.get("unit", "")
     if not isinstance(unit, str):
@@ -246,7 +246,7 @@ def _claim(t: dict, n: int, claim_set: ClaimSet, where: TomlLines, problems: lis
     fmt = t.get("format", "")
     if not isinstance(fmt, str):
         problem(f'"format" must be a Python format spec such as ".1f" or "," (got {type_name(fmt)})', "format")
-    elif fmt and _finite(stated):
+    elif fmt and finite_number(stated):
         try:
             format(stated, fmt)
         except (ValueError, TypeError) as exc:
@@ -333,12 +333,11 @@ def _claim(t: dict, n: int, claim_set: ClaimSet, where: TomlLines, problems: lis
 
 def _shown(value) -> str:
     """A value for a message: its repr, or its type when the repr would be absurdly long."""
-    if is_number(value) and not _finite(value):
+    if is_number(value) and not finite_number(value):
         return type_name(value) if isinstance(value, int) else repr(value)
     return repr(value)
 
 
-_finite = finite_number
 
 
 def _check_metric(metric: str, source: str, scenario: str | None, servers: int | None) -> str | None:

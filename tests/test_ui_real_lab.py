@@ -16,6 +16,7 @@ from lbtutor.ui.screens.lab import LabScreen
 from lbtutor.ui.screens.real_lab import RealLabScreen
 from lbtutor.ui.widgets.config_dialog import ConfigDialog
 from lbtutor.ui.widgets.lab_bars import LabBars
+from lbtutor.ui.widgets.live_scroll import LiveScroll
 
 SIZE = (120, 36)
 
@@ -53,6 +54,7 @@ async def test_hanging_a_backend_shows_haproxys_down_on_its_row_and_healing_brin
     async with app.run_test(size=SIZE) as pilot:
         screen = RealLabScreen(RealSetup(check_interval=0.5, fall=2, rise=1, request_timeout=2.0).validate())
         await app.push_screen(screen)
+        assert isinstance(screen.query_one("#real-body"), LiveScroll)  # live rows: tests/test_live_scroll.py
         assert await until(pilot, lambda: screen.live.frame is not None and screen.live.frame.real is not None
                            and screen.live.frame.real.completed > 50)
         served = screen.live.frame.real.servers[0].served

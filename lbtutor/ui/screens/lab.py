@@ -37,6 +37,7 @@ from lbtutor.ui.widgets.lab_metrics import LabMetrics
 from lbtutor.ui.widgets.lab_status import LabStatus, StatusInfo
 from lbtutor.ui.widgets.lab_text import LabText, headline_figures, pack_figures
 from lbtutor.ui.widgets.latency_chart import SIDE_GLYPHS, LatencyChart, Series, show_scenario_chart
+from lbtutor.ui.widgets.live_scroll import LiveScroll
 from lbtutor.ui.widgets.seed_repeat import SeedRepeat
 from lbtutor.ui.widgets.tutor_header import TutorHeader
 
@@ -239,8 +240,8 @@ class LabScreen(Screen[None], inherit_bindings=False):
         yield LabText(id="lab-banner")
         yield LabText(id="lab-setup-line")
         with Horizontal(id="lab-main"):
-            with VerticalScroll(id="lab-left", can_focus=False):
-                with VerticalScroll(id="lab-panes-scroll", can_focus=False):
+            with LiveScroll(id="lab-left", can_focus=False):
+                with LiveScroll(id="lab-panes-scroll", can_focus=False):
                     yield LabPanes(id="lab-panes")
                 yield LabText(id="lab-verdict")
                 yield SeedRepeat(id="lab-seed-repeat")
@@ -249,7 +250,7 @@ class LabScreen(Screen[None], inherit_bindings=False):
                 yield LatencyChart(id="lab-chart")
                 yield LabText(id="lab-log")
                 yield ConfigPanel(id="lab-narrow-config")
-            with VerticalScroll(id="lab-side", can_focus=False):
+            with LiveScroll(id="lab-side", can_focus=False):
                 yield LabText(id="lab-setup")
                 yield ConfigPanel(id="lab-config")
         yield FittingFooter(compact=True)

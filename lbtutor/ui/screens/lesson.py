@@ -23,6 +23,7 @@ from textual.widgets import Markdown, OptionList, Static
 from lbtutor.ui.widgets.check_block import CheckBlockView
 from lbtutor.ui.widgets.fitting_footer import FittingFooter
 from lbtutor.ui.widgets.lab_block import LabBlockView
+from lbtutor.ui.widgets.live_scroll import LiveScroll
 from lbtutor.ui.widgets.step_header import StepHeader
 from lbtutor.ui.widgets.step_page import StepPage
 from lbtutor.ui.widgets.step_toc import StepToc
@@ -71,7 +72,7 @@ class LessonScreen(Screen[None]):
         yield StepHeader(id="step-header")
         with Horizontal(id="lesson-main"):
             yield StepToc(id="toc")
-            yield VerticalScroll(id="body")
+            yield LiveScroll(id="body")
         yield Static("", id="lesson-lab-status")
         yield FittingFooter()
 

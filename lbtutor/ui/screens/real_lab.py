@@ -16,7 +16,7 @@ from concurrent.futures import Future
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
@@ -29,6 +29,7 @@ from lbtutor.sim.snapshot import Snapshot
 from lbtutor.ui.widgets.fitting_footer import FittingFooter
 from lbtutor.ui.widgets.lab_bars import LabBars
 from lbtutor.ui.widgets.lab_text import LabText, pack_figures
+from lbtutor.ui.widgets.live_scroll import LiveScroll
 from lbtutor.ui.widgets.tutor_header import TutorHeader
 from lbtutor.units import seconds as seconds_text
 
@@ -120,7 +121,7 @@ class RealLabScreen(Screen[None]):
         yield TutorHeader()
         yield LabText(id="real-status")
         yield LabText(id="real-notice")
-        with VerticalScroll(id="real-body", can_focus=False):
+        with LiveScroll(id="real-body", can_focus=False):
             with Vertical(id="real-pane", classes="real-pane"):
                 yield LabText(classes="pane-counts", id="real-counts")
                 with Horizontal(classes="pane-rows"):

@@ -848,6 +848,29 @@ def test_every_algorithm_has_a_line_or_an_honest_note_for_every_balancer():
     assert CONFIG_LINES["power-of-two-choices"]["HAProxy"].config == "balance random(2)"
 
 
+def test_the_config_panel_teaches_the_lines_the_real_lab_writes_into_haproxy_and_nginx():
+    """What the panel says to write is what lbtutor writes when it runs the real balancer; where
+    the real lab refuses an algorithm as no true equivalent, the panel's line says it differs."""
+    from lbtutor.real.algorithms import HAPROXY, NGINX, NO_EQUIVALENT
+    from lbtutor.sim.balancers import ALGORITHMS
+
+    for slug in ALGORITHMS:
+        for balancer, table, shown in (("haproxy", HAPROXY, "HAProxy"), ("nginx", NGINX, "nginx")):
+            line = CONFIG_LINES[slug][shown]
+            refused = NO_EQUIVALENT.get((balancer, slug))
+            if refused and line.config is not None:
+                assert "its own way" in line.note, (slug, shown, line)
+            elif slug not in table:
+                assert line.config is None, (slug, shown, line)
+            elif balancer == "haproxy":
+                first, *rest = table[slug]
+                assert line.config == first and all(f"`{more}`" in line.note for more in rest), (slug, line)
+            elif table[slug]:
+                assert line.config == table[slug], (slug, line)
+            else:  # nginx's default, smooth weighted round robin: weights go on the server lines
+                assert line.config in ("(no directive)", "server s1 weight=4;"), (slug, line)
+
+
 def test_a_lessons_lab_block_opens_in_the_lab_with_its_parameters():
     from lbtutor.content.lessons import LabBlock
 

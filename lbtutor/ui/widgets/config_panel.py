@@ -47,7 +47,11 @@ CONFIG_LINES: dict[str, dict[str, ConfigLine]] = {
         ),
     },
     "weighted-least-connections": {
-        "nginx": ConfigLine("least_conn;", "with `server s1 weight=4;`: nginx weighs connections"),
+        "nginx": ConfigLine(
+            "least_conn;",
+            "with `server s1 weight=4;`: connections per weight, ties broken its own way "
+            "(weighted round robin, where the lab picks the heavier server)",
+        ),
         "HAProxy": ConfigLine("balance leastconn", "with `weight 4` on servers: leastconn honours weights"),
         "Envoy": ConfigLine(
             "lb_policy: LEAST_REQUEST",

@@ -245,6 +245,8 @@ class GatewayRun(ScenarioRun):
         self.breaker_state()
         opened = breaker.opened_at()
         closes = [t for t, s in breaker.transitions[1:] if s == CLOSED]
+        trials = [t for t, s in breaker.transitions if s == HALF_OPEN]
+        after_recovery = [t for t in trials if t >= p["recover_at"]]
         abusers = [self.buckets[u] for u in self.abusive]
         span = min(self.now, self.duration)
         return {
@@ -265,6 +267,9 @@ class GatewayRun(ScenarioRun):
             "breaker_opened_at": opened[0] if opened else None,
             "breaker_opens": len(opened),
             "breaker_closed_at": closes[-1] if closes and closes[-1] >= p["recover_at"] else None,
+            "breaker_first_trial_at": trials[0] if trials else None,
+            "breaker_trials": len(trials),
+            "breaker_recovery_trial_at": after_recovery[0] if after_recovery else None,
             "breaker_history": ", ".join(f"{s} {t:.1f}" for t, s in breaker.transitions[1:]) or "closed",
         }
 
@@ -356,6 +361,9 @@ SCENARIO = Scenario(
         Metric("breaker_opened_at", "s", "when the orders breaker first opened (none: never)", label="breaker first opened at"),
         Metric("breaker_opens", "times", "how often the orders breaker opened (once, plus once per failed trial)"),
         Metric("breaker_closed_at", "s", "when the orders breaker closed again after the recovery (none: not yet)"),
+        Metric("breaker_first_trial_at", "s", "when the orders breaker first half-opened to let a trial through (none: never)"),
+        Metric("breaker_trials", "times", "how often the orders breaker half-opened for trials"),
+        Metric("breaker_recovery_trial_at", "s", "the orders breaker's first half-open after the service recovered (none: not yet)"),
         Metric("breaker_history", "", "the orders breaker's state changes with their times in seconds"),
     ),
     run_class=GatewayRun,

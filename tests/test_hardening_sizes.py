@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pytest
-from test_hardening_keys import MashedApp, is_blank, palette_commands, quicken_pilot, screen_lines
+from test_hardening_keys import is_blank, palette_commands, screen_lines
 
 from lbtutor.sim import scenarios
 from lbtutor.ui.app import MIN_HEIGHT, MIN_WIDTH
@@ -60,14 +59,6 @@ async def back_home(app, pilot) -> None:
     app.go_home()
     await settle(pilot)
     assert isinstance(app.screen, HomeScreen), app.screen_stack
-
-
-@pytest.fixture
-def tutor(isolated_home, monkeypatch):
-    quicken_pilot(monkeypatch)
-    app = MashedApp(None, isolated_home, autoplay_labs=False)
-    app.animation_level = "none"
-    return app
 
 
 async def test_every_screen_the_palette_opens_renders_at_every_size(tutor):

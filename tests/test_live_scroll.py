@@ -10,7 +10,6 @@ is a LiveScroll, which repaints its whole view each time its scroll row changes.
 from __future__ import annotations
 
 from painted_terminal import fresh_lines, watch
-from test_hardening_keys import MashedApp, quicken_pilot
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
@@ -63,10 +62,8 @@ async def test_a_scroll_within_the_same_row_repaints_nothing_extra(monkeypatch):
         assert not repaints
 
 
-async def test_every_scroll_holding_a_live_lab_is_a_live_scroll(isolated_home, monkeypatch):
-    quicken_pilot(monkeypatch)
-    app = MashedApp(None, isolated_home, autoplay_labs=False)
-    app.animation_level = "none"
+async def test_every_scroll_holding_a_live_lab_is_a_live_scroll(tutor):
+    app = tutor
     async with app.run_test(size=(120, 36)) as pilot:
         await app.ready.wait()
         lesson, step = next((lesson, step) for lesson in app.course.lessons for step in lesson.steps
@@ -101,13 +98,9 @@ async def scroll_past_live_content(app, pilot, scroll, advance) -> None:
         assert not stale, where + "\n".join(stale[:4])
 
 
-async def test_scrolling_a_step_past_its_running_lab_leaves_no_old_rows_on_the_terminal(
-    isolated_home, monkeypatch
-):
+async def test_scrolling_a_step_past_its_running_lab_leaves_no_old_rows_on_the_terminal(tutor):
     """The case seen at 120x36 in lesson 1, step 1, made certain."""
-    quicken_pilot(monkeypatch)
-    app = MashedApp(None, isolated_home, autoplay_labs=False)
-    app.animation_level = "none"
+    app = tutor
     async with app.run_test(size=(120, 36)) as pilot:
         await app.ready.wait()
         app.open_step(app.course.lessons[0].id, 0)
@@ -122,12 +115,8 @@ async def test_scrolling_a_step_past_its_running_lab_leaves_no_old_rows_on_the_t
         await scroll_past_live_content(app, pilot, app.screen.query_one("#body"), advance)
 
 
-async def test_scrolling_the_narrow_lab_while_it_runs_leaves_no_old_rows_on_the_terminal(
-    isolated_home, monkeypatch
-):
-    quicken_pilot(monkeypatch)
-    app = MashedApp(None, isolated_home, autoplay_labs=False)
-    app.animation_level = "none"
+async def test_scrolling_the_narrow_lab_while_it_runs_leaves_no_old_rows_on_the_terminal(tutor):
+    app = tutor
     async with app.run_test(size=(80, 24)) as pilot:
         await app.ready.wait()
         app.push_screen(LabScreen())

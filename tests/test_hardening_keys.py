@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from textual import events
+from textual.errors import NoWidget
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from ui_course import write_course
 
@@ -280,7 +281,10 @@ async def _walk(app, pilot, rng: random.Random, report: MashReport, events: int,
         elif roll < 0.14:
             x, y = rng.randrange(width), rng.randrange(height)
             report.trail.append(f"click ({x}, {y}) on {type(app.screen).__name__}")
-            await pilot.click(offset=(x, y))
+            # Pilot looks up the widget under the click itself and raises when the screen has not
+            # been laid out at a new size yet; the app never sees such a click, so it counts as missed.
+            with contextlib.suppress(NoWidget):
+                await pilot.click(offset=(x, y))
             report.events += 1
         elif roll < 0.16:
             width, height = rng.choice(SIZES)
@@ -386,6 +390,11 @@ async def test_page_keys_pressed_before_the_palette_has_drawn_do_nothing(tutor_a
 async def test_an_enter_queued_behind_the_one_that_chose_a_command_closes_nothing_else(tutor_app):
     app, pilot = tutor_app
     await press_burst(app, ["ctrl+p", *"lesson 2", "enter", "enter", "enter"])
+    await settled(app, pilot)
+    for _ in range(100):  # the palette's search and the lesson's opening take their time on a busy machine
+        if type(app.screen).__name__ == "LessonScreen":
+            break
+        await pilot.pause(0.05)
     await settled(app, pilot)
     assert [type(s).__name__ for s in app.screen_stack] == ["HomeScreen", "LessonScreen"]
 

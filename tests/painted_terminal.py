@@ -8,7 +8,7 @@ terminal kept from an earlier paint. This model can: feed it every update the ap
 
 from __future__ import annotations
 
-from rich.segment import ControlType, Segment
+from rich.segment import ControlType
 from textual._compositor import CompositorUpdate
 
 
@@ -20,7 +20,6 @@ class PaintedTerminal:
     def apply(self, update: CompositorUpdate, console) -> None:
         x = y = 0
         for segment in update.__rich_console__(console, console.options):
-            segment: Segment
             if segment.control:
                 for control in segment.control:
                     if control[0] == ControlType.CURSOR_MOVE_TO:

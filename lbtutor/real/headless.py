@@ -77,16 +77,26 @@ def assemble(run: RealRun, real: dict, sim_run: beside.BesideRun) -> dict:
     }
 
 
-def _overhead(run: RealRun, real: dict, figures: dict, duration: float) -> dict:
-    """What the real path adds to a request's service time, and what the generator costs."""
+def client_and_backend_latency(real: dict) -> tuple[float, float] | None:
+    """Mean latency of the served requests as the client saw it and as the backends measured it
+    (a worker's wait and the service); the difference is the path: loopback, the balancer and
+    both HTTP stacks. None when nothing was served."""
     served = [row for row in real["servers"] if row["served"] and row["server_latency_mean"] is not None]
+    n = sum(r["served"] for r in served)
+    if not n:
+        return None
     client = sum(r["latency"]["mean"] * r["served"] for r in served)
     server = sum(r["server_latency_mean"] * r["served"] for r in served)
-    n = sum(r["served"] for r in served)
+    return client / n, server / n
+
+
+def _overhead(run: RealRun, real: dict, figures: dict, duration: float) -> dict:
+    """What the real path adds to a request's service time, and what the generator costs."""
+    means = client_and_backend_latency(real)
     timer = [s["sleep_excess"] / s["served"] for s in run.backend_stats.values() if s.get("served")]
     return {
         # client-side minus server-side latency: loopback, the balancer, both HTTP stacks
-        "path_mean": (client - server) / n if n else None,
+        "path_mean": means[0] - means[1] if means else None,
         # how much longer the backends' sleeps took than asked (the event loop's timer)
         "timer_mean": math.fsum(timer) / len(timer) if timer else None,
         # share of one core lbtutor's process used while sending (the generator and its watchers)

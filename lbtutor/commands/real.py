@@ -51,7 +51,8 @@ def add_parser(sub) -> None:
                    help="HAProxy timeout check (default: not set, a probe waits inter)")
     p.add_argument("--fall", type=int, default=None, metavar="N", help="failed checks to mark DOWN (default 3)")
     p.add_argument("--rise", type=int, default=None, metavar="N", help="passed checks to mark UP (default 2)")
-    p.add_argument("--slowstart", type=float, default=None, metavar="S", help="HAProxy slowstart after a server comes back")
+    p.add_argument("--slowstart", type=float, default=None, metavar="S", help="HAProxy slowstart after a server comes back (HAProxy rounds it up to whole seconds "
+                   "and steps the weight once a second)")
     p.add_argument("--max-fails", type=int, default=None, metavar="N", help="nginx max_fails (default 1)")
     p.add_argument("--fail-timeout", type=float, default=None, metavar="S", help="nginx fail_timeout, whole seconds (default 10)")
     p.add_argument("--request-timeout", type=float, default=None, metavar="S",

@@ -6,7 +6,7 @@ the load generator sent. The balancer's health model follows the real one:
   * HAProxy: `HealthChecker` on HAProxy's schedule (the next probe `inter` after the previous
     one completes, a probe reading for `timeout check` or else `inter`), with each server's
     first probe lined up with the one the real backend received; `slowstart` ramps a server's
-    weight when it comes back;
+    weight when it comes back, in HAProxy's own steps (`haproxy_slowstart_steps`);
   * nginx: `PassiveHealth`, nginx's max_fails / fail_timeout with retries on the next server.
 
 HAProxy's roundrobin and leastconn, and nginx's default and least_conn, all honour weights (and

@@ -9,6 +9,7 @@ which keeps the engine within a small factor of a bare event loop.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from collections.abc import Callable
@@ -39,6 +40,26 @@ from lbtutor.sim.traffic import Traffic, stream
 RECENT_LATENCIES = 4096  # completions kept for the live percentiles
 REQUEST_TIMEOUT = 30.0  # s a client waits on a hung server before its request fails
 SLOW_START_STEPS = 20
+
+
+HAPROXY_WEIGHT_SCALE = 16  # HAProxy's BE_WEIGHT_SCALE: an effective weight is in 16ths of the user's
+
+
+def haproxy_slowstart_steps(duration: float) -> list[tuple[float, float]]:
+    """HAProxy 2.6's slow start as its source does it (server.c, server_recalc_eweight and
+    server_warmup): `slowstart` is kept in whole seconds S (rounded up); the weight is recomputed
+    every max(1 s, S/20 ms), which is every second; at e whole seconds after the server came UP it
+    is (16 e + S) // S sixteenths of full, and full from e = S. Returns (seconds after UP, share of
+    the weight) with the last step at full weight: for 3 s, 1/16, 6/16, 11/16, then full at 3 s."""
+    seconds = math.ceil(round(duration * 1000) / 1000)
+    period = max(1.0, seconds / 20 / 1000)
+    steps, elapsed = [], 0
+    while elapsed * period < seconds:
+        whole = math.floor(elapsed * period)
+        steps.append((elapsed * period, ((HAPROXY_WEIGHT_SCALE * whole + seconds) // seconds) / HAPROXY_WEIGHT_SCALE))
+        elapsed += 1
+    steps.append((elapsed * period, 1.0))
+    return steps
 
 
 class _Call:
@@ -452,22 +473,29 @@ class Simulation:
         return name
 
     def start_slowly(self, name: str, duration: float) -> None:
-        """A server back in rotation ramps its weight up from 1/20 to full over `duration` seconds
-        (HAProxy's `slowstart` after a server comes back UP); only weighted algorithms see it."""
+        """A server back in rotation ramps its weight up as HAProxy 2.6's `slowstart` does after a
+        server comes back UP (see `haproxy_slowstart_steps`); only weighted algorithms see it."""
         server = self.server(name)
         if duration > 0 and server.state == HEALTHY:
+            steps = haproxy_slowstart_steps(duration)
             server.state = STARTING
-            server.ramp = 1.0 / SLOW_START_STEPS
-            self.env.process(self._ramp_up(server, duration))
+            server.ramp = steps[0][1]
+            self.env.process(self._ramp_steps(server, steps))
             self._pool_changed()
 
     def _ramp_up(self, server: Server, duration: float):
         """Slow start: the server's effective weight climbs from 1/20 to full over `duration`."""
-        for step in range(2, SLOW_START_STEPS + 1):
-            yield self.env.timeout(duration / SLOW_START_STEPS)
+        return self._ramp_steps(server, [(duration * (step - 1) / SLOW_START_STEPS, step / SLOW_START_STEPS)
+                                         for step in range(1, SLOW_START_STEPS + 1)])
+
+    def _ramp_steps(self, server: Server, steps: list[tuple[float, float]]):
+        """Walk `server` through (seconds after the start, share of its weight) steps, then to full
+        weight; a server that leaves the starting state (it died) stops ramping."""
+        for (start, _), (at, ramp) in itertools.pairwise(steps):
+            yield self.env.timeout(at - start)
             if server.state != STARTING:
                 return
-            server.ramp = step / SLOW_START_STEPS
+            server.ramp = ramp
             self._pool_changed()
         server.state = HEALTHY
         server.ramp = 1.0

@@ -350,6 +350,69 @@ async def test_g_runs_the_lab_a_check_quotes_to_its_point_even_with_another_lab_
         assert lab.run.now == pytest.approx(12) and lab.run.paused
 
 
+LONG_RUN = """+++
+id = "long-run"
+section = 8
+title = "High Availability for Load Balancers"
+minutes = 10
++++
+
+## Two algorithms, one point
+
+```lab
+title = "Round robin or random"
+look_for = "Watch the mean latency."
+algorithms = ["round-robin", "random"]
+servers = 2
+arrival_rate = 10.0
+service_rate = 10.0
+seed = 1
+```
+
+```check
+question = "Which waited less?"
+answer = "a"
+run_to = 12
+[[options]]
+key = "a"
+text = "Round robin"
+explain = "Right."
+[[options]]
+key = "b"
+text = "Random"
+explain = "Its streaks queue."
+```
+"""
+
+
+async def test_g_on_an_engine_lab_says_where_it_is_going_and_after_a_switch_runs_the_new_algorithm_from_zero(
+        lessons, isolated_home):
+    """An engine lab's numbers are long-run averages: the check says the lab's since-start readings
+    come close by its point, and how to see each algorithm. While g's run is on its way the status
+    says so; after switching algorithm, g runs the same traffic again from t = 0 under the new one,
+    so the readings at the point cover the whole run, not the moments since the switch."""
+    (lessons / "08-module-8.md").write_text(LONG_RUN, encoding="utf-8")
+    app = tutor(lessons, isolated_home)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await started(app, pilot)
+        app.open_step("long-run", 0)
+        await settle(pilot)
+        hint = text_of(app.screen.query_one(".check-run-to", Static))
+        assert "long-run averages" in hint and "t = 12 s" in hint and "Switch algorithm, then g again" in hint
+        lab = app.screen.page.query_one(LabBlockView)
+        lab.run_to_soon(12)
+        assert "running to t = 12 s" in str(lab.status_line())
+        await settle(pilot)
+        assert lab.run.now == pytest.approx(12) and "running to" not in str(lab.status_line())
+        await pilot.press("m")
+        await settle(pilot)
+        assert lab.algorithm == "random" and lab.sim.snapshot().total.since == pytest.approx(12)
+        await pilot.press("g")
+        await settle(pilot)
+        assert lab.algorithm == "random" and lab.run.now == pytest.approx(12) and lab.run.paused
+        assert lab.sim.snapshot().total.since == 0
+
+
 # ------------------------------------------------------------------------------- progress
 
 

@@ -409,7 +409,7 @@ class LessonScreen(Screen[None]):
         if quoted is None:
             return
         lab, point = quoted
-        lab.run_to(None if point == "end" else float(point))
+        lab.run_to_soon(None if point == "end" else float(point))
         self._show_lab_status()
 
     def action_switch_algorithm(self) -> None:

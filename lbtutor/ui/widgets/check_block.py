@@ -18,7 +18,7 @@ from textual.widgets import Static
 from lbtutor.ui.widgets.quiz_question import marked
 
 if TYPE_CHECKING:
-    from lbtutor.content.lessons import CheckBlock, Option
+    from lbtutor.content.lessons import CheckBlock, LabBlock, Option
 
 
 class OptionLine(Vertical):
@@ -152,10 +152,12 @@ class CheckBlockView(Vertical):
             self.correct = correct
 
     def __init__(
-        self, check: CheckBlock, previous: tuple[list[str], bool] | None = None, *, hold_marks: bool = False
+        self, check: CheckBlock, previous: tuple[list[str], bool] | None = None, *, hold_marks: bool = False,
+        lab: LabBlock | None = None,
     ) -> None:
         super().__init__(classes="check-block")
         self.check = check
+        self.lab = lab  # the lab before the check, the one its `run_to` names
         self.border_title = "Check yourself"
         self.picked: set[str] = set()
         self.answered = False
@@ -188,7 +190,7 @@ class CheckBlockView(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(Content(self.check.question), classes="check-question")
         if self.check.run_to is not None:
-            yield Static(Content(run_to_hint(self.check.run_to)), classes="check-run-to")
+            yield Static(Content(run_to_hint(self.check.run_to, self.lab)), classes="check-run-to")
         for option in self.check.options:
             yield OptionLine(option)
         yield Static("", classes="check-result")
@@ -299,10 +301,18 @@ class CheckBlockView(Vertical):
         return marked(Content(said), Content("(r: try again)"), width)  # never "(r: try" / "again)"
 
 
-def run_to_hint(run_to: float | str) -> str:
-    """Where the explanations' numbers come from, and the key that takes the lab there."""
+def run_to_hint(run_to: float | str, lab: LabBlock | None = None) -> str:
+    """Where the explanations' numbers come from, and the key that takes the lab there. An engine
+    lab's numbers are long-run averages, which its one run (its seed) approaches, counted since
+    the start; a scenario lab's are that run's own."""
     if run_to == "end":
         return "The explanations quote the lab above over its full run: g runs it to the end."
+    if lab is not None and lab.is_engine:
+        hint = (f"The explanations' numbers are long-run averages; the lab's since-start readings "
+                f"come close by t = {float(run_to):g} s: g runs it there.")
+        if len(lab.algorithms) > 1:
+            hint += " Switch algorithm, then g again."
+        return hint
     return f"The explanations quote the lab above at t = {float(run_to):g} s: g runs it there."
 
 

@@ -233,6 +233,8 @@ class LabBlockView(Vertical):
         # them again, a storm that kept the lesson from ever settling (found by key mashing).
         self._views: list[LabPane] = []
         self._height = 0  # the block's height at its last resize
+        self._switched = False  # the readings count from an algorithm switch, not from t = 0
+        self._running_to: float | None = None  # `run_to_soon` is on its way to this time
 
     def compose(self) -> ComposeResult:
         yield Static(Content.assemble(("Look for: ", "bold"), self.lab.look_for), classes="lab-look-for")
@@ -280,6 +282,7 @@ class LabBlockView(Vertical):
 
     # ---------------------------------------------------------------- the run
     def _build(self) -> None:
+        self._switched = False
         try:
             self.run, self.sim = build_live_run(self.lab, self.algorithm, self.comparing, paused=not self.autoplay)
         except ImportError:
@@ -350,7 +353,9 @@ class LabBlockView(Vertical):
             t = run.scenario.duration
         if t is None:
             return
-        if run.now > t + 1e-9:  # past it already: start again, then run there
+        if run.now > t + 1e-9 or self._switched:
+            # past it already, or counting from a switch: start again (the same traffic, under
+            # the algorithm now chosen), so the readings at `t` cover the whole run to it
             self._build()
             self._clear_panes()
             run = self.run
@@ -361,6 +366,25 @@ class LabBlockView(Vertical):
         self._sync_timer()
         self.draw()
 
+    def run_to_soon(self, t: float | None) -> None:
+        """`run_to`, after a frame that says where the lab is going: a long run (twenty minutes
+        of simulated traffic) takes a few seconds, and the learner sees why the lab is still."""
+        run = self.run
+        if run is None:
+            return
+        target = run.scenario.duration if t is None and run.scenario is not None else t
+        if target is None:
+            return
+        self._running_to = target
+        self.draw()
+
+        def finish() -> None:
+            self._running_to = None
+            if self.is_attached:
+                self.run_to(t)
+
+        self.call_after_refresh(finish)
+
     def next_algorithm(self) -> bool:
         """Switch an engine lab to the next of its algorithms. False if it has only one."""
         algorithms = self.lab.algorithms
@@ -369,6 +393,7 @@ class LabBlockView(Vertical):
         self.algorithm = algorithms[(algorithms.index(self.algorithm) + 1) % len(algorithms)]
         # the same traffic goes on; the readings count afresh, so they judge the new algorithm alone
         self._guard(lambda: (self.sim.set_algorithm(self.algorithm), self.sim.restart_totals()))
+        self._switched = True
         self.draw()
         return True
 
@@ -573,7 +598,10 @@ class LabBlockView(Vertical):
     def _status(self, width: int | None = None) -> Content:
         run = self.run
         assert run is not None
-        if run.done:
+        if self._running_to is not None:
+            state = Content.styled(f"» running to t = {self._running_to:g} s…", "bold")
+            keys = []
+        elif run.done:
             state = Content.styled("■ finished", "bold")
             keys = ["p play again"]
         elif run.paused:

@@ -56,8 +56,10 @@ class StepPage(Vertical):
     def compose(self) -> ComposeResult:
         from lbtutor.content.lessons import CheckBlock, LabBlock, RealBlock
 
+        lab = None  # the last lab before a check: the one its run_to names
         for segment in self.step.segments:
             if isinstance(segment, LabBlock):
+                lab = segment
                 yield LabBlockView(segment, autoplay=self.autoplay)
             elif isinstance(segment, RealBlock):
                 from lbtutor.ui.widgets.real_block import RealBlockView
@@ -65,7 +67,7 @@ class StepPage(Vertical):
                 yield RealBlockView(segment)
             elif isinstance(segment, CheckBlock):
                 previous = None if self.presenting else self.answer_for(segment.id)
-                yield CheckBlockView(segment, previous, hold_marks=self.presenting)
+                yield CheckBlockView(segment, previous, hold_marks=self.presenting, lab=lab)
             elif segment.strip():
                 yield LessonMarkdown(segment, open_links=False)
         yield Static(self.end_note, classes="step-end")

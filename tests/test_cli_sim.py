@@ -1,6 +1,7 @@
 """`lbtutor sim` as a teacher or a script uses it: tables, JSON, and one-line errors."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -126,3 +127,21 @@ def test_a_scenario_table_shows_every_metric_name_whole_and_its_meaning_literall
     for metric in get("lb-ha").metrics:
         assert metric.name in out  # scripts read these names from --json: never cut to "survivor_utilization_activ…"
     assert "…" not in out
+
+
+@pytest.mark.parametrize("columns", ["80", "100"])
+def test_the_real_tables_keep_each_number_with_its_unit(columns, capsys, monkeypatch):
+    """`lbtutor real`'s tables at 80 columns and up (a recorded HAProxy run): a real / simulated
+    pair of durations shares its unit ("22 / 21 ms"), no line holds units alone, nothing is cut."""
+    import re
+
+    from lbtutor.commands.real_table import print_comparison
+
+    monkeypatch.setenv("COLUMNS", columns)
+    result = json.loads((Path(__file__).parent / "fixtures" / "real-haproxy-run.json").read_text())
+    print_comparison(result)
+    out = capsys.readouterr().out
+    assert "22 / 21 ms" in out  # s1's mean latency, real / simulated
+    assert "…" not in out
+    for line in out.splitlines():
+        assert not re.fullmatch(r"[\s│]*((ms|s)[\s│]*)+", line), line

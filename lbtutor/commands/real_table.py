@@ -17,6 +17,16 @@ def _pair(real: str, sim: str) -> str:
     return f"{real} / {sim}"
 
 
+def _pair_seconds(real: float | None, sim: float | None) -> str:
+    """Two durations, the unit written once when they share it ("22 / 20 ms"): shorter, and a
+    narrow terminal can never leave a number on one line and its unit on the next."""
+    a, b = units.seconds(real), units.seconds(sim)
+    unit_a, unit_b = a.rpartition(" ")[2], b.rpartition(" ")[2]
+    if " " in a and " " in b and unit_a == unit_b:
+        return f"{a.rpartition(' ')[0]} / {b.rpartition(' ')[0]} {unit_a}"
+    return _pair(a, b)
+
+
 def print_comparison(result: dict) -> None:
     console = Console()
     b, s, real, sim, gen = result["balancer"], result["setup"], result["real"], result["sim"], result["generator"]
@@ -34,8 +44,8 @@ def print_comparison(result: dict) -> None:
         servers.add_row(
             r["name"], str(r["weight"]), _pair(units.percent(r["share"]), units.percent(m["share"])),
             _pair(f"{r['served']:,}", f"{m['served']:,}"), _pair(f"{r['failed']:,}", f"{m['failed']:,}"),
-            _pair(units.seconds(r["latency"]["mean"]), units.seconds(m["latency"]["mean"])),
-            _pair(units.seconds(r["latency"]["p99"]), units.seconds(m["latency"]["p99"])),
+            _pair_seconds(r["latency"]["mean"], m["latency"]["mean"]),
+            _pair_seconds(r["latency"]["p99"], m["latency"]["p99"]),
         )
     console.print(servers)
 

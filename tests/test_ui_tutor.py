@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from textual.binding import Binding
 from textual.widgets import Markdown, Static
 from ui_course import write_course
 
@@ -529,6 +530,24 @@ async def test_command_palette_opens_a_step_by_name(lessons, isolated_home):
         assert step_title(app) == "What the balancer buys you"
 
 
+def screens_with_keys() -> list[type]:
+    """Every screen of the tutor that has keys of its own (help itself and dialogs excepted)."""
+    import importlib
+    import pkgutil
+
+    from textual.screen import ModalScreen, Screen
+
+    import lbtutor.ui.screens
+
+    found = []
+    for module in pkgutil.iter_modules(lbtutor.ui.screens.__path__, "lbtutor.ui.screens."):
+        for value in vars(importlib.import_module(module.name)).values():
+            if (isinstance(value, type) and issubclass(value, Screen) and not issubclass(value, ModalScreen)
+                    and value.__module__ == module.name and "BINDINGS" in vars(value) and value is not HelpScreen):
+                found.append(value)
+    return found
+
+
 async def test_help_lists_every_key_of_every_screen(lessons, isolated_home):
     app = tutor(lessons, isolated_home)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -541,6 +560,17 @@ async def test_help_lists_every_key_of_every_screen(lessons, isolated_home):
         meanings = " ".join(meaning for _, meaning in help_screen.rows(lesson))
         for binding in LessonScreen.BINDINGS:
             assert binding.description in meanings
+        # every key a screen's footer shows is in some section of help, the real lab's too
+        def action(binding: Binding) -> str:
+            # "app.help" is the app's "help", under Everywhere; a quiz's "pick(0)", "pick(1)"... are
+            # one row of help, "pick"
+            return binding.action.removeprefix("app.").removeprefix("screen.").partition("(")[0]
+
+        in_help = {(b.key, action(b)) for section in HELP_SECTIONS for b in section.bindings()}
+        for screen in screens_with_keys():
+            for binding in Binding.make_bindings(screen.BINDINGS):
+                if binding.show:
+                    assert (binding.key, action(binding)) in in_help, (screen.__name__, binding.key, binding.action)
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)

@@ -81,6 +81,9 @@ HELP_SECTIONS: list[HelpSection] = [
         (
             ("█ ▒ · │", "A server's bar: █ a busy worker, ▒ a queued request, · free room, │ its worker limit"),
             ("w1 2/4 +3q", "Weight 1; 2 of its 4 workers busy; 3 requests queued behind them"),
+            ("✓ up ✗ down", "A server's state: ✓ up; ✗ down; ⊘ out, running but taken out of rotation (its "
+                            "health checks failed); ↓ drain, finishing its requests before it leaves; ↑ start, "
+                            "slow start, its weight still ramping up"),
             ("% busy", "The share of time the server worked, since the start (or over the last 10 s: h in the lab)"),
             ("full bar = N", "How many requests a whole bar stands for; it grows with a queue, the same for every bar on screen"),
             ("since start", "Counts since the run began; these settle on what the lesson and queueing theory say"),
@@ -90,6 +93,22 @@ HELP_SECTIONS: list[HelpSection] = [
             ("★ wins", "Compare: a winner on p99 only after 2,000 requests a side over 10 batches of the run, when the "
                        "95% intervals of the batches' p99s do not overlap; on lost requests, when the counts differ by "
                        "more than twice the square root of their sum. Otherwise: no clear winner yet"),
+        ),
+    ),
+    HelpSection(
+        "Real lab (lbtutor real)",
+        _bindings("lbtutor.ui.screens.real_lab.RealLabScreen"),
+        (
+            ("UP  DOWN", "Right of each real bar, the balancer's own state of the backend. HAProxy (its stats "
+                         "socket): UP 2/3 is still up after a failed check, 2 more to DOWN; DOWN 1/2 has passed 1 of "
+                         "the 2 checks it needs. nginx (read from its logs): DOWN 8s is out for 8 more seconds "
+                         "of fail_timeout; UP, 1/3 fails counts failed requests toward max_fails"),
+            ("L7OK  L4CON", "HAProxy's last health check: L7OK the HTTP check passed, L4CON the connection was "
+                            "refused, L7STS a bad status, L4TOUT or L7TOUT no answer in time"),
+            ("throttle 44%", "HAProxy's slowstart: a backend just back UP gets this share of its weight, "
+                             "stepping up once a second"),
+            ("2 sess", "HAProxy: the sessions open on the backend now"),
+            ("↑ start", "The simulator's row for the same backend while its weight ramps up HAProxy's way"),
         ),
     ),
     HelpSection(

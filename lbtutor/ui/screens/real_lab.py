@@ -212,17 +212,22 @@ class RealLabScreen(Screen[None]):
         return pack_figures(figures, width)
 
     def _views(self, frame: LiveFrame) -> str:
-        """One line per server: the balancer's own words, its last check, current sessions."""
+        """One line per server in the balancer's own words: its state, its last check, HAProxy's
+        slow-start throttle while a readmitted server ramps up, the sessions open on it. What does
+        not fit whole in VIEW_WIDTH is left out, in that order of importance, never cut."""
         lines = []
         for name in self.setup.names:
             view = frame.views.get(name)
             if view is None:
                 lines.append("…")
                 continue
-            extra = " ".join(x for x in (view.check,
-                                         f"{view.sessions} sess" if view.sessions is not None else "",
-                                         f"{view.throttle}%" if view.throttle is not None else "") if x)
-            lines.append(f"{view.status:<9} {extra}"[:VIEW_WIDTH])
+            line = f"{view.status:<9}".rstrip()
+            for part in (view.check,
+                         f"throttle {view.throttle}%" if view.throttle is not None else "",
+                         f"{view.sessions} sess" if view.sessions is not None else ""):
+                if part and len(line) + 1 + len(part) <= VIEW_WIDTH:
+                    line = f"{line:<9} {part}"
+            lines.append(line[:VIEW_WIDTH])  # a status alone longer than the column (none is)
         return "\n".join(lines)
 
     # ================================================================== actions

@@ -4,6 +4,8 @@ stops every process. Without the balancer: a notice, and the simulator runs alon
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 
 from real_runs import needs_haproxy, processes_mentioning
@@ -87,6 +89,32 @@ async def test_hanging_a_backend_shows_haproxys_down_on_its_row_and_healing_brin
         assert not isinstance(app.screen, RealLabScreen)
     assert not processes_mentioning(run_dir)
 
+
+
+@needs_haproxy
+async def test_a_balancer_killed_under_the_lab_is_named_gone_and_the_lab_runs_on(tmp_path):
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = RealLabScreen(RealSetup().validate())
+        await app.push_screen(screen)
+        assert await until(pilot, lambda: screen.live.frame is not None and screen.live.frame.real is not None
+                           and screen.live.frame.real.completed > 50)
+        os.kill(screen.live.run.balancer.proc.pid, signal.SIGKILL)
+        assert await until(pilot, lambda: "is gone" in text_of(screen.query_one("#real-notice")), 5)
+        assert screen.live.frame.state == "balancer-gone"
+        notice = text_of(screen.query_one("#real-notice"))
+        assert "HAProxy's process is gone (killed by SIGKILL)" in notice and "the simulator run on" in notice
+        assert "HAProxy (gone)" in text_of(screen.query_one("#real-status"))
+        assert view_line(screen, 0) == "no balancer"  # not its last, stale "UP L7OK"
+        failed, sim_done = screen.live.frame.real.failed, screen.live.frame.sim.completed
+        assert await until(pilot, lambda: screen.live.frame.real.failed > failed  # clients meet a closed port
+                           and screen.live.frame.sim.completed > sim_done)
+        assert "its process is gone" in text_of(screen.query_one("#real-log"))
+        run_dir = str(screen.live.run.owner.dir)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, RealLabScreen)
+    assert not processes_mentioning(run_dir)
 
 async def test_without_the_balancer_the_screen_says_so_and_the_simulator_runs_alone(tmp_path, monkeypatch):
     monkeypatch.setattr(binaries, "find", lambda name: None)

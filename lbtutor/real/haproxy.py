@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from lbtutor.real import algorithms
 from lbtutor.real.binaries import require, version
-from lbtutor.real.ownership import Ownership, within
+from lbtutor.real.ownership import Ownership, exit_words, within
 from lbtutor.real.setup import RealSetup
 from lbtutor.sim.health import hung_probe_wait
 
@@ -149,6 +149,7 @@ class HAProxy:
         self.config_text = ""
         self.reloads = 0
         self.version = version("haproxy", self.binary)
+        self._reloading = False  # a new process is taking over: the old one's exit is no news
 
     def write_config(self, setup: RealSetup) -> None:
         self.setup = setup
@@ -187,10 +188,19 @@ class HAProxy:
         """New config, new process; the old one hands over its listener and finishes its sessions."""
         old = self.proc
         self.write_config(setup)
-        self.proc = await self._launch(["-x", self.socket, "-sf", str(old.pid)])
+        self._reloading = True
+        try:
+            self.proc = await self._launch(["-x", self.socket, "-sf", str(old.pid)])
+        finally:
+            self._reloading = False
         self.reloads += 1
         self.leaving.append(old)
         asyncio.get_running_loop().create_task(self._reap(old))
+
+    def gone(self) -> str | None:
+        """How the balancer's process ended ("killed by SIGKILL"), or None while it runs (the old
+        process of a reload leaving is not the balancer going)."""
+        return None if self._reloading else exit_words(self.proc)
 
     async def _reap(self, old: asyncio.subprocess.Process) -> None:
         with contextlib.suppress(TimeoutError):

@@ -58,7 +58,7 @@ class LiveFrame:
     """Everything a screen draws for one moment of a live run."""
 
     time: float  # seconds since the run started
-    state: str  # starting | running | sim-only | stopped
+    state: str  # starting | running | balancer-gone | sim-only | stopped
     message: str  # why the real side is missing or stopped ("" when all is well)
     algorithm: str
     rate: float
@@ -280,10 +280,29 @@ class LiveLab:
         return self.run.balancer.config_text if self.run is not None else ""
 
     # ---------------------------------------------------------------- frames
+    def _notice_a_gone_balancer(self, now: float) -> None:
+        """The balancer's process ended on its own (killed, crashed): say so, once, and how; the
+        backends, the load generator and the simulator run on, so the counts show what clients got."""
+        run = self.run
+        if self.state != "running" or run is None or run.balancer is None:
+            return
+        how = run.balancer.gone()
+        if how is None:
+            return
+        if self.setup.balancer == "nginx":  # the master: its workers can outlive it, and still log
+            what = f"nginx's master process is gone ({how}) at t = {now:.1f} s: its workers may serve on, but nothing can reload them"
+        else:
+            what = f"HAProxy's process is gone ({how}) at t = {now:.1f} s"
+        self.state = "balancer-gone"
+        self.message = (f"{what}. What the clients got since is in the counts; the backends and the simulator "
+                        "run on, and esc leaves and stops them.")
+        self.log.append(f"{now:6.1f} s  {self.setup.balancer}: its process is gone ({how})")
+
     def _refresh(self) -> None:
         if self.beside is None:
             return
         now = self.now()
+        self._notice_a_gone_balancer(now)
         self.beside.sim.advance_to(now)
         real = views = None
         if self.run is not None and self.run.generator is not None and self.run.t0 is not None:

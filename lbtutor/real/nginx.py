@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from lbtutor.real import algorithms
 from lbtutor.real.binaries import require, version
 from lbtutor.real.haproxy import BalancerFailed, ServerStatus, _drain, _last_line
-from lbtutor.real.ownership import Ownership, within
+from lbtutor.real.ownership import Ownership, exit_words, within
 from lbtutor.real.setup import RealSetup
 
 START_TIMEOUT = 10.0
@@ -154,6 +154,11 @@ class Nginx:
             await asyncio.sleep(0.02)
         loop.create_task(_drain(proc))
         self.proc = proc
+
+    def gone(self) -> str | None:
+        """How nginx's master process ended ("killed by SIGKILL"), or None while it runs (a
+        reload keeps the master)."""
+        return exit_words(self.proc)
 
     async def reload(self, setup: RealSetup) -> None:
         """`nginx -s reload`: SIGHUP to the master (its pid is in nginx.pid)."""

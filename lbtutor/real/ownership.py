@@ -75,6 +75,19 @@ shutil.rmtree(tmp, ignore_errors=True)
 """
 
 
+def exit_words(proc: asyncio.subprocess.Process | None) -> str | None:
+    """How an owned process ended, in words ("killed by SIGKILL", "exit status 1"); None while it
+    runs (or before it started)."""
+    if proc is None or proc.returncode is None:
+        return None
+    code = proc.returncode
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+        return f"killed by signal {-code}"
+    return f"exit status {code}"
+
+
 async def within(seconds: float, awaitable):
     """`await awaitable`, or TimeoutError after `seconds`. Not asyncio.wait_for: in Python 3.11 a
     wait_for whose inner future finishes as it is cancelled swallows the cancellation, and a

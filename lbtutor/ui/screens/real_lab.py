@@ -192,12 +192,15 @@ class RealLabScreen(Screen[None]):
         if frame.state == "stopped":
             state = "■ STOPPED"
         who = self._balancer_name() if frame.state != "sim-only" else "simulator only"
+        if frame.state == "balancer-gone":
+            who += " (gone)"
         load = frame.rate / self.setup.capacity
-        parts = [Content.from_markup(f"[bold reverse] {state} [/]"), "  ",
-                 f"{who} · {frame.algorithm} · {frame.rate:g} req/s ({load:.0%} of capacity) · "
-                 f"{self.setup.service_dist} service {seconds_text(1 / self.setup.service_rate)} · "
-                 f"t = {frame.time:.1f} s"]
-        return Content.assemble(*parts)
+        figures = [Content.assemble(Content.from_markup(f"[bold reverse] {state} [/]"), "  ", who),
+                   frame.algorithm, f"{frame.rate:g} req/s ({load:.0%} of capacity)",
+                   f"{self.setup.service_dist} service {seconds_text(1 / self.setup.service_rate)}",
+                   f"t = {frame.time:.1f} s"]
+        # broken between figures only: a narrow screen never leaves "t =" on one line, "11.3 s" on the next
+        return pack_figures(figures, self.query_one("#real-status", LabText).content_region.width)
 
     def _counts(self, snap: Snapshot, frame: LiveFrame, *, real: bool) -> Content:
         width = self.query_one("#real-counts", LabText).content_region.width
@@ -215,6 +218,8 @@ class RealLabScreen(Screen[None]):
         """One line per server in the balancer's own words: its state, its last check, HAProxy's
         slow-start throttle while a readmitted server ramps up, the sessions open on it. What does
         not fit whole in VIEW_WIDTH is left out, in that order of importance, never cut."""
+        if frame.state == "balancer-gone" and self.setup.balancer == "haproxy":  # its last words are stale
+            return "\n".join("no balancer" for _ in self.setup.names)
         lines = []
         for name in self.setup.names:
             view = frame.views.get(name)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -106,11 +107,38 @@ def test_changing_algorithm_and_weights_reloads_the_balancer_without_dropping_a_
     setup = RealSetup(balancer=balancer, duration=2.0, arrival_rate=300.0, **extra).validate()
     run, result = asyncio.run(_reload_under_traffic(setup))
     assert run.balancer.reloads == 2
+    assert run.balancer_gone is None  # the old process leaving on a reload is not the balancer going
     assert result["failed"] == 0 and result["requests"]["unfinished"] == 0
     assert result["requests"]["ok"] == result["requests"]["sent"] > 450
     # the last config is in force: weighted round robin 5,1,1,1 gives s1 five turns in eight
     late = [o.server for o in run.generator.outcomes if o.planned > 1.4 and o.kind == "ok"]
     assert late.count("s1") / len(late) == pytest.approx(5 / 8, abs=0.05)
+
+
+async def _killed_at(setup: RealSetup, at: float) -> dict:
+    from lbtutor.real.headless import assemble, beside_of
+
+    run = RealRun(setup)
+    try:
+        await run.start()
+        run.loop.call_later(at, os.kill, run.balancer.proc.pid, signal.SIGKILL)
+        await run.play()
+    finally:
+        await run.close()
+    return assemble(run, run.result(), beside_of(run))
+
+
+@needs_haproxy
+def test_a_balancer_killed_during_a_headless_run_is_reported_with_when_and_how(capsys, monkeypatch):
+    result = asyncio.run(_killed_at(RealSetup(duration=3.0).validate(), 1.5))
+    gone = result["balancer"]["gone"]
+    assert gone["how"] == "killed by SIGKILL" and 1.3 <= gone["at"] <= 2.2, gone
+    assert result["real"]["requests"]["failed"] > 100  # what clients met after it: a closed port
+    from lbtutor.commands.real_table import print_comparison
+
+    monkeypatch.setenv("COLUMNS", "100")
+    print_comparison(result)
+    assert "haproxy's process was gone at t = " in capsys.readouterr().out
 
 
 async def test_close_returns_even_when_a_watcher_swallows_its_cancellation():
@@ -119,6 +147,9 @@ async def test_close_returns_even_when_a_watcher_swallows_its_cancellation():
     class SwallowingBalancer:
         def __init__(self) -> None:
             self.waiting = asyncio.Event()
+
+        def gone(self):
+            return None
 
         async def view(self):
             self.waiting.set()

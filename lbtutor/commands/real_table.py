@@ -36,6 +36,10 @@ def print_comparison(result: dict) -> None:
         f"{s['service_dist']} service {units.seconds(1 / s['service_rate'])}, {s['duration']:g} s, seed {s['seed']}"
     )
     console.print(f"Simulator beside it: {sim['algorithm']}, {sim['health']}", markup=False)
+    gone = b.get("gone")
+    if gone:
+        console.print(f"⚠ {b['name']}'s process was gone at t = {gone['at']:.1f} s ({gone['how']}): the real "
+                      "figures after it are what clients got with no balancer.", markup=False, style="bold")
 
     servers = Table(box=box.SIMPLE_HEAD, title="Servers (real / simulated)", title_justify="left")
     for col in ("server", "weight", "share", "served", "failed", "mean", "p99"):

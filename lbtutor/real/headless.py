@@ -67,7 +67,10 @@ def assemble(run: RealRun, real: dict, sim_run: beside.BesideRun) -> dict:
     figures["planned_rate"] = gen.sent / duration
     figures["overhead"] = _overhead(run, real, figures, duration)
     return {
-        "balancer": {"name": setup.balancer, "version": run.balancer.version, "path": run.balancer.binary},
+        "balancer": {"name": setup.balancer, "version": run.balancer.version, "path": run.balancer.binary,
+                     # when its process ended under the run, and how (null: it ran to the end)
+                     "gone": None if run.balancer_gone is None else {"at": run.balancer_gone[0],
+                                                                     "how": run.balancer_gone[1]}},
         "algorithm": setup.algorithm,
         "setup": _setup_dict(setup),
         "config": run.balancer.config_text,

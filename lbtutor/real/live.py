@@ -280,29 +280,28 @@ class LiveLab:
         return self.run.balancer.config_text if self.run is not None else ""
 
     # ---------------------------------------------------------------- frames
-    def _notice_a_gone_balancer(self, now: float) -> None:
+    def _notice_a_gone_balancer(self) -> None:
         """The balancer's process ended on its own (killed, crashed): say so, once, and how; the
         backends, the load generator and the simulator run on, so the counts show what clients got."""
         run = self.run
-        if self.state != "running" or run is None or run.balancer is None:
+        if self.state != "running" or run is None or run.balancer_gone is None:
             return
-        how = run.balancer.gone()
-        if how is None:
-            return
+        at, how = run.balancer_gone
         if self.setup.balancer == "nginx":  # the master: its workers can outlive it, and still log
-            what = f"nginx's master process is gone ({how}) at t = {now:.1f} s: its workers may serve on, but nothing can reload them"
+            what = (f"nginx's master process is gone ({how}) at t = {at:.1f} s: its workers may serve on, "
+                    "but nothing can reload them")
         else:
-            what = f"HAProxy's process is gone ({how}) at t = {now:.1f} s"
+            what = f"HAProxy's process is gone ({how}) at t = {at:.1f} s"
         self.state = "balancer-gone"
         self.message = (f"{what}. What the clients got since is in the counts; the backends and the simulator "
                         "run on, and esc leaves and stops them.")
-        self.log.append(f"{now:6.1f} s  {self.setup.balancer}: its process is gone ({how})")
+        self.log.append(f"{at:6.1f} s  {self.setup.balancer}: its process is gone ({how})")
 
     def _refresh(self) -> None:
         if self.beside is None:
             return
         now = self.now()
-        self._notice_a_gone_balancer(now)
+        self._notice_a_gone_balancer()
         self.beside.sim.advance_to(now)
         real = views = None
         if self.run is not None and self.run.generator is not None and self.run.t0 is not None:

@@ -88,6 +88,8 @@ class RealRun:
         self._timers: list[asyncio.TimerHandle] = []
         self.loop: asyncio.AbstractEventLoop | None = None
         self.keep: int | None = None  # outcomes the generator remembers (None: all of them)
+        # (seconds into the run, how) once the balancer's process has ended on its own
+        self.balancer_gone: tuple[float, str] | None = None
         self._closing = False
 
     # ---------------------------------------------------------------- start and stop
@@ -173,7 +175,9 @@ class RealRun:
             await asyncio.sleep(max(0.0, self.t0 + duration - self.loop.time()))
             self.end = duration
             self.unfinished = await self.generator.drain(DRAIN)
-            await self._read_view()  # the last word of the balancer
+            self._notice_gone()
+            with contextlib.suppress(OSError):
+                await self._read_view()  # the last word of the balancer
             await self._read_backends()
         self.probe_phase = self._probe_phase()
         return self.result()
@@ -208,9 +212,17 @@ class RealRun:
     # ---------------------------------------------------------------- watching
     async def _watch(self) -> None:
         while not self._closing:
+            self._notice_gone()
             with contextlib.suppress(OSError):
                 await self._read_view()
             await asyncio.sleep(self.poll)
+
+    def _notice_gone(self) -> None:
+        """Record when the balancer's process ended under the run (killed, crashed), the first time."""
+        if self.balancer_gone is None and not self._closing and self.balancer is not None:
+            how = self.balancer.gone()
+            if how is not None:
+                self.balancer_gone = (max(0.0, self.now()), how)
 
     async def _read_view(self) -> None:
         view = await self.balancer.view()

@@ -98,6 +98,7 @@ def test_the_simulators_slowstart_steps_are_haproxy_26s_whole_second_sixteenths(
     assert haproxy_slowstart_steps(3.0) == [(0.0, 1 / 16), (1.0, 6 / 16), (2.0, 11 / 16), (3.0, 1.0)]
     assert haproxy_slowstart_steps(2.5) == haproxy_slowstart_steps(3.0)
     assert haproxy_slowstart_steps(0.4) == [(0.0, 1 / 16), (1.0, 1.0)]
+    assert haproxy_slowstart_steps(0.0004) == [(0.0, 1.0)]  # "slowstart 0s": none
     sixty = haproxy_slowstart_steps(60.0)
     assert len(sixty) == 61 and sixty[3] == (3.0, 1 / 16) and sixty[4] == (4.0, 2 / 16)
     assert sixty[56] == (56.0, 15 / 16) and sixty[57] == (57.0, 1.0)  # (16 x 57 + 60) // 60 = 16

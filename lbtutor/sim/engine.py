@@ -52,6 +52,8 @@ def haproxy_slowstart_steps(duration: float) -> list[tuple[float, float]]:
     is (16 e + S) // S sixteenths of full, and full from e = S. Returns (seconds after UP, share of
     the weight) with the last step at full weight: for 3 s, 1/16, 6/16, 11/16, then full at 3 s."""
     seconds = math.ceil(round(duration * 1000) / 1000)
+    if seconds <= 0:  # under half a millisecond is written "0s": HAProxy has no slow start then
+        return [(0.0, 1.0)]
     period = max(1.0, seconds / 20 / 1000)
     steps, elapsed = [], 0
     while elapsed * period < seconds:

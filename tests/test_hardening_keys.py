@@ -391,12 +391,16 @@ async def test_an_enter_queued_behind_the_one_that_chose_a_command_closes_nothin
     app, pilot = tutor_app
     await press_burst(app, ["ctrl+p", *"lesson 2", "enter", "enter", "enter"])
     await settled(app, pilot)
-    for _ in range(100):  # the palette's search and the lesson's opening take their time on a busy machine
-        if type(app.screen).__name__ == "LessonScreen":
+    for _ in range(100):  # the palette's search and the command's screen take their time on a busy machine
+        if type(app.screen).__name__ not in ("HomeScreen", "CommandPalette"):
             break
         await pilot.pause(0.05)
     await settled(app, pilot)
-    assert [type(s).__name__ for s in app.screen_stack] == ["HomeScreen", "LessonScreen"]
+    # The first Enter takes the palette's highlighted hit: "lesson 2" once the search has caught up
+    # with the typing, an earlier hit on a busy machine (a clean-clone CI run opened Practice). Either
+    # way the Enters queued behind it leave that screen open, over the course map.
+    stack = [type(s).__name__ for s in app.screen_stack]
+    assert len(stack) == 2 and stack[0] == "HomeScreen" and stack[1] not in ("HomeScreen", "CommandPalette"), stack
 
 
 async def test_page_keys_reaching_the_lesson_contents_before_it_has_a_size_do_nothing(tutor_app):
